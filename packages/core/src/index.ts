@@ -1,0 +1,15 @@
+export * from './accounts/passwords.ts';
+export type * from './accounts/ports.ts';
+export { systemClock } from './accounts/ports.ts';
+export * from './accounts/service.ts';
+export * from './accounts/types.ts';
+export * from './accounts/validate.ts';
+export * from './audit/types.ts';
+export * from './blobs/port.ts';
+export * from './crypto/base32.ts';
+export * from './crypto/secretbox.ts';
+export * from './crypto/tokens.ts';
+export * from './crypto/totp.ts';
+export * from './policy/policy.ts';
+export * from './shared/errors.ts';
+export * from './shared/ids.ts';

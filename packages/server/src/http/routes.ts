@@ -1,0 +1,60 @@
+import type { Action } from '@accord/core';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { AppEnv } from './context.ts';
+
+/**
+ * Every route is declared with the policy action that guards it. The registry lets a test prove
+ * that no route exists without a rule (the route × role matrix in access.test.ts).
+ */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteRule {
+  readonly method: Method;
+  /** Hono path pattern, e.g. /users/:id */
+  readonly path: string;
+  readonly action: Action;
+  /** 'page' routes answer people (HTML, redirects); 'api' routes answer programs (JSON). */
+  readonly kind: 'page' | 'api' | 'probe';
+  /** Reachable while a session is only half signed-in (TOTP step or enrolment). */
+  readonly duringSignIn?: boolean;
+  /** Reachable while the user must still change their password. */
+  readonly beforePasswordChange?: boolean;
+}
+
+export class RouteRegistry {
+  readonly #rules = new Map<string, RouteRule>();
+
+  add(rule: RouteRule): void {
+    const key = `${rule.method} ${rule.path}`;
+    if (this.#rules.has(key)) throw new Error(`route declared twice: ${key}`);
+    this.#rules.set(key, rule);
+  }
+
+  find(method: string, path: string): RouteRule | undefined {
+    return this.#rules.get(`${method} ${path}`);
+  }
+
+  all(): RouteRule[] {
+    return [...this.#rules.values()];
+  }
+}
+
+export type Guard = (rule: RouteRule) => MiddlewareHandler<AppEnv>;
+type Handler = (c: Context<AppEnv>) => Response | Promise<Response>;
+
+/** Declares page routes on a Hono app together with their rules. */
+export const pageRoutes = (app: Hono<AppEnv>, registry: RouteRegistry, guard: Guard) => {
+  const add =
+    (method: Method) =>
+    (
+      path: string,
+      action: Action,
+      handler: Handler,
+      options: Partial<Pick<RouteRule, 'duringSignIn' | 'beforePasswordChange'>> = {},
+    ) => {
+      const rule: RouteRule = { method, path, action, kind: 'page', ...options };
+      registry.add(rule);
+      app.on(method, path, guard(rule), handler);
+    };
+  return { get: add('GET'), post: add('POST') };
+};

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { createApp } from './http/app.ts';
+import type { NodeConfig } from './node/config.ts';
+import { type AccordNode, openNode } from './node/node.ts';
+
+export interface RunningServer {
+  readonly node: AccordNode;
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export const createLogger = (level: NodeConfig['logLevel']): Logger =>
+  pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+
+export const startServer = async (
+  config: NodeConfig,
+  log: Logger = createLogger(config.logLevel),
+): Promise<RunningServer> => {
+  const node = await openNode({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const { app } = createApp({
+    node,
+    log,
+    secureCookies: config.secureCookies,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+      s.once('listening', () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (e) {
+    await node.close();
+    const code = (e as { code?: string }).code;
+    const { AccordError } = await import('@accord/core');
+    if (code === 'EADDRINUSE') {
+      throw new AccordError(
+        'config',
+        `port ${config.port} on ${config.host} is already in use; choose another with --port`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new AccordError('config', `cannot listen on ${config.host}: no such local address`);
+    }
+    throw e;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // close() stops new connections and resolves when in-flight requests have finished;
+      // idle keep-alive connections are closed so that this does not wait for browsers.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await node.close();
+    })();
+    return stopping;
+  };
+  return { node, url: `http://${shownHost}:${port}`, port, stop };
+};

@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base32Decode, totp } from '@accord/core';
+import { type CreateTestDatabase, describeEachDatabase, type TestDatabaseName } from '@accord/store/testing';
+import pino from 'pino';
+import { type AccordApp, createApp } from '../http/app.ts';
+import { initDataFolder } from '../node/data-folder.ts';
+import { type AccordNode, openNode } from '../node/node.ts';
+
+export { describeEachDatabase };
+
+export interface TestNode {
+  readonly node: AccordNode;
+  readonly app: AccordApp;
+  readonly dataDir: string;
+  /** A clock the test moves: `clock.advance(ms)`. */
+  readonly clock: { now(): Date; advance(ms: number): void };
+  close(): Promise<void>;
+}
+
+/**
+ * A whole node (data folder, database, domain, HTTP app) on the given test database. On
+ * PostgreSQL the node opens a fresh database of its own; on SQLite it uses its data folder's file.
+ */
+export const createTestNode = async (
+  create: CreateTestDatabase,
+  name: TestDatabaseName,
+  options: { signInPerMinute?: number; bodyLimitBytes?: number } = {},
+): Promise<TestNode> => {
+  const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
+  const dataDir = join(root, 'data');
+  await initDataFolder(dataDir);
+  const pgHandle = name === 'postgres' ? await create() : undefined;
+  let t = Date.parse('2026-03-01T10:00:00Z');
+  const clock = {
+    now: () => new Date(t),
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+  const node = await openNode({ dataDir, databaseUrl: pgHandle?.url, clock });
+  const app = createApp({
+    node,
+    log: pino({ level: 'silent' }),
+    secureCookies: false,
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    signInPerMinute: options.signInPerMinute ?? 1000,
+  });
+  return {
+    node,
+    app,
+    dataDir,
+    clock,
+    close: async () => {
+      await node.close();
+      await pgHandle?.cleanup();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+};
+
+/** The current code for a base32 TOTP secret as shown on the enrolment page. */
+export const codeFor = (secretBase32: string, at: Date): string =>
+  totp(base32Decode(secretBase32), at.getTime());

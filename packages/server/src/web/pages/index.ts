@@ -1,0 +1,24 @@
+import type { Hono } from 'hono';
+import type { CookieNames } from '../../http/app.ts';
+import type { AppEnv } from '../../http/context.ts';
+import { type Guard, pageRoutes, type RouteRegistry } from '../../http/routes.ts';
+import { registerAdmin } from './admin.ts';
+import { registerHome } from './home.ts';
+import { registerProfile } from './profile.ts';
+import { registerSignIn } from './sign-in.ts';
+
+export type PageRoutes = ReturnType<typeof pageRoutes>;
+
+export const registerPages = (
+  app: Hono<AppEnv>,
+  registry: RouteRegistry,
+  guard: Guard,
+  cookies: CookieNames,
+  secure: boolean,
+) => {
+  const r = pageRoutes(app, registry, guard);
+  registerSignIn(r, cookies, secure);
+  registerHome(r);
+  registerAdmin(r);
+  registerProfile(r, cookies, secure);
+};

@@ -1,0 +1,9 @@
+export {
+  type CreateTestDatabase,
+  describeEachDatabase,
+  type TestDatabase,
+  type TestDatabaseHandle,
+  type TestDatabaseName,
+  testDatabases,
+  withDatabase,
+} from './databases.ts';
