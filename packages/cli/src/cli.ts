@@ -1,3 +1,4 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { type Accounts, isAccordError, ORG_KINDS, ROLES } from '@accord/core';
 import {
@@ -144,9 +145,21 @@ Quick start:
       .description('create a new data folder: database, blob folder, node keys and identity')
       .addHelpText('after', '\nRefuses to touch a folder that already exists and is not empty.'),
   ).action(async (opts: { data: string }) => {
+    const existed = await stat(opts.data).then(
+      () => true,
+      () => false,
+    );
     const folder = await initDataFolder(opts.data);
-    const node = await openNode({ dataDir: folder.dir, databaseUrl: databaseUrl() });
-    await node.close();
+    try {
+      const node = await openNode({ dataDir: folder.dir, databaseUrl: databaseUrl() });
+      await node.close();
+    } catch (e) {
+      // The database cannot be reached or set up: take back the folder made a moment ago, so that
+      // init can simply run again instead of finding "already an Accord data folder".
+      await rm(folder.dir, { recursive: true, force: true });
+      if (existed) await mkdir(folder.dir);
+      throw e;
+    }
     out(`created Accord data folder ${folder.dir}`);
     out(`node id ${folder.identity.nodeId}`);
     out(

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { createApp } from './http/app.ts';
@@ -53,8 +53,25 @@ export const startServer = async (
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<void> | undefined;
+  // A request that is in flight when stop() is called would otherwise leave its keep-alive
+  // connection idling until the keep-alive timeout, holding the shutdown up by seconds: once
+  // stopping, responses say "Connection: close", and connections that fall idle are closed.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    res.once('finish', () => {
+      inFlight.delete(res);
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const stop = () => {
     stopping ??= (async () => {
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       // close() stops new connections and resolves when in-flight requests have finished;
       // idle keep-alive connections are closed so that this does not wait for browsers.
       await new Promise<void>((resolve) => {

@@ -79,6 +79,11 @@ export interface AccountsRepo {
   listUsers(filter?: { orgId?: OrgId }): Promise<UserCredentials[]>;
   updateUser(id: UserId, patch: UserPatch): Promise<void>;
   countAdmins(): Promise<number>;
+  /**
+   * Records that a TOTP step was used, only if it is newer than the last used one. Atomic, so two
+   * concurrent requests with the same code cannot both succeed. False when the step was not newer.
+   */
+  claimTotpStep(id: UserId, step: number): Promise<boolean>;
 
   insertSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;

@@ -372,7 +372,13 @@ export class Accounts {
       );
     }
     return this.#repo.transaction(async (tx) => {
-      await tx.updateUser(creds.user.id, { totpLastStep: step, failedLogins: 0, lockedUntil: null });
+      if (!(await tx.claimTotpStep(creds.user.id, step))) {
+        throw new AccordError(
+          'unauthenticated',
+          'the code is not correct or was already used; wait for the next one',
+        );
+      }
+      await tx.updateUser(creds.user.id, { failedLogins: 0, lockedUntil: null });
       await tx.deleteSession(session.id);
       await this.#audit(tx, null, {
         type: 'login.totp',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type AccordError, actorOf, decide, isAccordError, type Locale, safeEqual } from '@accord/core';
+import { AccordError, actorOf, decide, isAccordError, type Locale, safeEqual } from '@accord/core';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -252,8 +252,8 @@ const resolveAuth = async (c: Context<AppEnv>, cookies: CookieNames): Promise<Au
   const path = new URL(c.req.url).pathname;
   if (header && path.startsWith('/api/')) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match)
-      throw new HTTPException(401, { message: 'the Authorization header must be "Bearer <token>"' });
+    // A domain error, so that the API answers 401 with code 'unauthenticated' like any other refusal.
+    if (!match) throw new AccordError('unauthenticated', 'the Authorization header must be "Bearer <token>"');
     try {
       const { user, token } = await accounts.authenticateToken(match[1]!);
       return { user, token, actor: actorOf(user, token.scopes) };

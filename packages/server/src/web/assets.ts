@@ -25,6 +25,7 @@ h1 { margin-top: 0; font-size: 1.75rem; }
 h2 { font-size: 1.25rem; margin-top: 2rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: 1.25rem;
   margin-block-end: 1.25rem; }
+.card > h2:first-child { margin-top: 0; }
 .narrow { max-width: 28rem; }
 label { display: block; font-weight: 600; margin-block: .75rem .25rem; }
 input[type=text], input[type=password], input[type=number], select { width: 100%; max-width: 28rem;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AccordMigration } from './index.ts';
 import { appendOnly } from './index.ts';
 
@@ -13,6 +13,8 @@ export const m20261125_0001_accounts: AccordMigration = (dialect) => ({
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .execute();
+    // Names are unique regardless of case ("UN Mechanism" and "un mechanism" are one organisation).
+    await sql`CREATE UNIQUE INDEX organisations_name_ci ON organisations (lower(name))`.execute(db);
 
     await db.schema
       .createTable('users')

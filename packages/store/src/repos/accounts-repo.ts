@@ -20,7 +20,7 @@ import type {
   UserId,
   UserPatch,
 } from '@accord/core';
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database, UsersTable } from '../db/schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -59,9 +59,11 @@ export class KyselyAccountsRepo implements AccountsRepo {
   }
 
   async findOrgByName(name: string): Promise<Organisation | undefined> {
-    const rows = await this.#db.selectFrom('organisations').selectAll().execute();
-    const wanted = name.toLowerCase();
-    const row = rows.find((r) => r.name.toLowerCase() === wanted);
+    const row = await this.#db
+      .selectFrom('organisations')
+      .selectAll()
+      .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+      .executeTakeFirst();
     return row && toOrg(row);
   }
 
@@ -139,6 +141,16 @@ export class KyselyAccountsRepo implements AccountsRepo {
       .where('disabled_at', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async claimTotpStep(id: UserId, step: number): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async insertSession(s: Session): Promise<void> {

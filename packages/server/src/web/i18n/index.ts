@@ -22,16 +22,23 @@ export const directionOf = (locale: Locale): 'ltr' | 'rtl' => (locale === 'ar' ?
 
 export type Translate = (key: MessageKey, params?: Readonly<Record<string, string | number>>) => string;
 
-/** Plain-text translation; the HTML layer escapes the result and every parameter. */
-export const translator =
-  (locale: Locale): Translate =>
-  (key, params) => {
+/**
+ * Plain-text translation; the HTML layer escapes the result and every parameter. In right-to-left
+ * languages each parameter is wrapped in Unicode isolates (FSI … PDI, UAX #9) so that a Latin name
+ * or a number inside Arabic text keeps its own direction without reordering the sentence.
+ */
+export const translator = (locale: Locale): Translate => {
+  const isolate = directionOf(locale) === 'rtl';
+  return (key, params) => {
     const template = CATALOGUES[locale][key] ?? en[key];
     if (!params) return template;
-    return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in params ? String(params[name]) : whole,
-    );
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      if (!(name in params)) return whole;
+      const value = String(params[name]);
+      return isolate ? `\u2068${value}\u2069` : value;
+    });
   };
+};
 
 export const isLocale = (value: unknown): value is Locale =>
   typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
