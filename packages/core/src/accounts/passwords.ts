@@ -20,18 +20,28 @@ export const checkPasswordPolicy = (password: string, username: string): void =>
   if (length < MIN_PASSWORD_LENGTH) {
     throw invalid(`the password must be at least ${MIN_PASSWORD_LENGTH} characters long`, {
       field: 'password',
+      reason: 'password_too_short',
+      min: MIN_PASSWORD_LENGTH,
     });
   }
   if (length > MAX_PASSWORD_LENGTH) {
     throw invalid(`the password must be at most ${MAX_PASSWORD_LENGTH} characters long`, {
       field: 'password',
+      reason: 'password_too_long',
+      max: MAX_PASSWORD_LENGTH,
     });
   }
   if (password.toLowerCase().includes(username.toLowerCase())) {
-    throw invalid('the password must not contain the username', { field: 'password' });
+    throw invalid('the password must not contain the username', {
+      field: 'password',
+      reason: 'password_contains_username',
+    });
   }
   if (new Set(password).size < 4) {
-    throw invalid('the password repeats too few different characters', { field: 'password' });
+    throw invalid('the password repeats too few different characters', {
+      field: 'password',
+      reason: 'password_low_variety',
+    });
   }
 };
 

@@ -109,7 +109,7 @@ export class Accounts {
     return this.#repo.transaction(async (tx) => {
       if (await tx.findOrgByName(org.name)) {
         throw new AccordError('conflict', `an organisation named "${org.name}" already exists`, {
-          context: { field: 'name' },
+          context: { field: 'name', reason: 'org_name_taken', name: org.name },
         });
       }
       await tx.insertOrg(org);
@@ -169,7 +169,7 @@ export class Accounts {
     const role = parseRole(input.role);
     const orgId = typeof input.orgId === 'string' ? (input.orgId as OrgId) : undefined;
     if (!orgId || !(await this.#repo.getOrg(orgId))) {
-      throw invalid('the organisation does not exist', { field: 'orgId' });
+      throw invalid('the organisation does not exist', { field: 'orgId', reason: 'org_missing' });
     }
     const generated = input.password === undefined ? generatePassword() : undefined;
     const password = input.password ?? generated!;
@@ -179,7 +179,7 @@ export class Accounts {
     await this.#repo.transaction(async (tx) => {
       if (await tx.findUserByUsername(username)) {
         throw new AccordError('conflict', `the username "${username}" is taken`, {
-          context: { field: 'username' },
+          context: { field: 'username', reason: 'username_taken', username },
         });
       }
       await tx.insertUser({
@@ -228,7 +228,9 @@ export class Accounts {
       if (!current) throw notFound('no user has this id');
       if (current.user.role === role) return;
       if (current.user.role === 'admin' && (await tx.countAdmins()) <= 1) {
-        throw new AccordError('conflict', 'this is the last active admin; make someone else admin first');
+        throw new AccordError('conflict', 'this is the last active admin; make someone else admin first', {
+          context: { reason: 'last_admin' },
+        });
       }
       await tx.updateUser(userId, { role });
       await this.#audit(tx, by, {
@@ -245,14 +247,18 @@ export class Accounts {
   async setDisabled(by: Principal, userId: UserId, disabled: boolean): Promise<User> {
     this.#authorize(by, 'user.update');
     if (!('operator' in by) && by.userId === userId && disabled) {
-      throw new AccordError('conflict', 'you cannot disable your own account');
+      throw new AccordError('conflict', 'you cannot disable your own account', {
+        context: { reason: 'self_disable' },
+      });
     }
     await this.#repo.transaction(async (tx) => {
       const current = await tx.getUser(userId);
       if (!current) throw notFound('no user has this id');
       if (current.user.disabled === disabled) return;
       if (disabled && current.user.role === 'admin' && (await tx.countAdmins()) <= 1) {
-        throw new AccordError('conflict', 'this is the last active admin; make someone else admin first');
+        throw new AccordError('conflict', 'this is the last active admin; make someone else admin first', {
+          context: { reason: 'last_admin' },
+        });
       }
       await tx.updateUser(userId, { disabledAt: disabled ? this.#nowIso() : null });
       if (disabled) await tx.deleteUserSessions(userId);
@@ -518,13 +524,17 @@ export class Accounts {
         details: { reason: 'wrong_current_password' },
       });
       throw new AccordError('unauthenticated', 'the current password is not correct', {
-        context: { field: 'current' },
+        context: { field: 'current', reason: 'wrong_current_password' },
       });
     }
-    if (typeof next !== 'string') throw invalid('a new password is required', { field: 'password' });
+    if (typeof next !== 'string')
+      throw invalid('a new password is required', { field: 'password', reason: 'required' });
     checkPasswordPolicy(next, user.username);
     if (await verifyPassword(creds.passwordHash, next)) {
-      throw invalid('the new password must differ from the current one', { field: 'password' });
+      throw invalid('the new password must differ from the current one', {
+        field: 'password',
+        reason: 'password_reused',
+      });
     }
     const passwordHash = await hashPassword(next);
     await this.#repo.transaction(async (tx) => {
@@ -558,10 +568,14 @@ export class Accounts {
   ): Promise<{ token: ApiToken; secret: string }> {
     const name = parseText(input.name, 'name', 'the token name', 100);
     const scopes = [...new Set(input.scopes)];
-    if (scopes.length === 0) throw invalid('choose at least one scope', { field: 'scopes' });
+    if (scopes.length === 0)
+      throw invalid('choose at least one scope', { field: 'scopes', reason: 'scopes_required' });
     const days = input.expiresInDays;
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
-      throw invalid('a token expires after 1 to 3650 days', { field: 'expiresInDays' });
+      throw invalid('a token expires after 1 to 3650 days', {
+        field: 'expiresInDays',
+        reason: 'token_expiry_range',
+      });
     }
     const id = newId<string>();
     const secret = `${TOKEN_PREFIX}${randomToken()}`;
@@ -595,7 +609,10 @@ export class Accounts {
   async revokeToken(user: User, tokenId: string): Promise<void> {
     await this.#repo.transaction(async (tx) => {
       const done = await tx.revokeToken(tokenId, user.id, this.#nowIso());
-      if (!done) throw notFound('you have no active token with this id');
+      if (!done)
+        throw new AccordError('not_found', 'you have no active token with this id', {
+          context: { reason: 'token_not_found' },
+        });
       await this.#audit(tx, actorOf(user), {
         type: 'token.revoked',
         outcome: 'success',

@@ -15,23 +15,26 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$/;
 /** Usernames are case-insensitive: stored lower case, 3–64 of a-z 0-9 . _ - */
 export const parseUsername = (value: unknown): string => {
   if (typeof value !== 'string' || value.trim() === '')
-    throw invalid('a username is required', { field: 'username' });
+    throw invalid('a username is required', { field: 'username', reason: 'username_invalid' });
   const name = value.trim().toLowerCase();
   if (!USERNAME.test(name)) {
     throw invalid(
       'a username is 3 to 64 characters: letters a–z, digits, dot, underscore or hyphen, starting and ending with a letter or digit',
-      { field: 'username' },
+      { field: 'username', reason: 'username_invalid' },
     );
   }
   return name;
 };
 
 export const parseText = (value: unknown, field: string, label: string, max = 200): string => {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${label} is required`, { field });
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(`${label} is required`, { field, reason: 'required' });
   const text = value.trim().normalize('NFC');
-  if ([...text].length > max) throw invalid(`${label} must be at most ${max} characters`, { field });
+  if ([...text].length > max)
+    throw invalid(`${label} must be at most ${max} characters`, { field, reason: 'too_long', max });
   // Control characters have no place in names and would corrupt logs and exports.
-  if (/\p{Cc}/u.test(text)) throw invalid(`${label} must not contain control characters`, { field });
+  if (/\p{Cc}/u.test(text))
+    throw invalid(`${label} must not contain control characters`, { field, reason: 'control_chars' });
   return text;
 };
 
@@ -43,6 +46,7 @@ export const parseCountry = (value: unknown): string => {
   if (!/^[A-Z]{2}$/.test(code) || regionNames.of(code) === undefined) {
     throw invalid('the country must be an ISO 3166-1 two-letter code such as UA, DE or AR', {
       field: 'country',
+      reason: 'country_invalid',
     });
   }
   return code;
@@ -52,7 +56,7 @@ const oneOf =
   <T extends string>(values: readonly T[], field: string, label: string) =>
   (value: unknown): T => {
     if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-    throw invalid(`${label} must be one of: ${values.join(', ')}`, { field });
+    throw invalid(`${label} must be one of: ${values.join(', ')}`, { field, reason: 'choice_invalid' });
   };
 
 export const parseRole: (value: unknown) => Role = oneOf(ROLES, 'role', 'the role');

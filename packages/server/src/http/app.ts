@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AccordNode } from '../node/node.ts';
 import { APP_CSS } from '../web/assets.ts';
 import { isLocale, negotiateLocale, translator } from '../web/i18n/index.ts';
-import { page } from '../web/layout.ts';
+import { describeError, page } from '../web/layout.ts';
 import { registerPages } from '../web/pages/index.ts';
 import { registerApi } from './api.ts';
 import type { AppEnv, AuthState } from './context.ts';
@@ -222,7 +222,12 @@ export const createApp = (options: AppOptions): AccordApp => {
     return page(c, {
       title: t('common.error'),
       body: '',
-      notices: [{ kind: 'error', text: internal ? t('error.internal') : body.error.message }],
+      notices: [
+        {
+          kind: 'error',
+          text: internal || !isAccordError(err) ? t('error.internal') : describeError(t, err),
+        },
+      ],
       status,
     });
   });

@@ -731,12 +731,15 @@ describeEachDatabase('http', (create, name) => {
     const adminUser = await userNamed('demo-admin');
     const demote = await admin.postForm(`/users/${adminUser.id}/role`, { role: 'observer' });
     assert.equal(demote.status, 409);
-    assert.match(await htmlOf(demote), /this is the last active admin; make someone else admin first/);
+    assert.match(
+      await htmlOf(demote),
+      /This is the last active administrator\. Make someone else administrator first\./,
+    );
     assert.equal((await userNamed('demo-admin')).role, 'admin');
 
     const self = await admin.postForm(`/users/${adminUser.id}/disable`, {});
     assert.equal(self.status, 409);
-    assert.match(await htmlOf(self), /you cannot disable your own account/);
+    assert.match(await htmlOf(self), /You cannot disable your own account\./);
     assert.equal((await userNamed('demo-admin')).disabled, false);
 
     const badRole = await admin.postForm(`/users/${worker.id}/role`, { role: 'emperor' });

@@ -17,6 +17,8 @@ export interface AccordNode {
   readonly blobs: FsBlobStore;
   readonly accounts: Accounts;
   readonly migrations: MigrationReport;
+  /** The node's clock (a test moves it); pages that compare times use it too. */
+  readonly clock: Clock;
   close(): Promise<void>;
 }
 
@@ -38,12 +40,13 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
     const blobs = await FsBlobStore.open(folder.blobDir);
     // Temp files older than a day can only be leftovers of a crash.
     await removeStaleTemp(folder.blobDir, 86_400_000);
+    const clock = options.clock ?? systemClock;
     const accounts = new Accounts({
       repo: new KyselyAccountsRepo(database.db),
       secretBox: new SecretBox(folder.secretKey),
-      clock: options.clock ?? systemClock,
+      clock,
     });
-    return { folder, database, blobs, accounts, migrations, close: () => database.close() };
+    return { folder, database, blobs, accounts, migrations, clock, close: () => database.close() };
   } catch (e) {
     await database.close().catch(() => {});
     throw e;

@@ -1,9 +1,10 @@
-import { can, LOCALES, type Locale } from '@accord/core';
+import { type AccordError, can, LOCALES, type Locale } from '@accord/core';
 import type { Context } from 'hono';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { AppEnv } from '../http/context.ts';
-import { directionOf, LANGUAGE_NAMES, type MessageKey } from './i18n/index.ts';
+import { en } from './i18n/en.ts';
+import { directionOf, LANGUAGE_NAMES, type MessageKey, type Translate } from './i18n/index.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString> | '';
 
@@ -98,3 +99,36 @@ export const formatDate = (locale: Locale, iso: string | null): string => {
 
 export const countryName = (locale: Locale, code: string): string =>
   new Intl.DisplayNames([locale], { type: 'region', fallback: 'code' }).of(code) ?? code;
+
+/**
+ * The domain's errors in the reader's language. Domain errors carry a stable `reason` (and its
+ * parameters) in their context; the catalogue has a message for each. Anything without one gets a
+ * translated message for its error code, never the English domain text.
+ */
+export const describeError = (t: Translate, e: AccordError): string => {
+  const reason = e.context.reason;
+  const key = `reason.${String(reason)}`;
+  if (typeof reason === 'string' && key in en) {
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(e.context)) {
+      if (typeof v === 'string' || typeof v === 'number') params[k] = v;
+    }
+    return t(key as MessageKey, params);
+  }
+  switch (e.code) {
+    case 'invalid_input':
+      return t('error.invalid');
+    case 'conflict':
+      return t('error.conflict');
+    case 'not_found':
+      return t('error.notFound');
+    case 'forbidden':
+      return t('error.forbidden');
+    case 'unauthenticated':
+      return t('signIn.expired');
+    case 'locked':
+      return t('signIn.locked');
+    default:
+      return t('error.internal');
+  }
+};

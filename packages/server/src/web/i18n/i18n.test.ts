@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LOCALES } from '@accord/core';
+import { AccordError, LOCALES } from '@accord/core';
+import { describeError } from '../layout.ts';
 import { en } from './en.ts';
 import { CATALOGUES, directionOf, negotiateLocale, translator } from './index.ts';
 
@@ -79,4 +82,42 @@ describe('negotiateLocale (RFC 9110 §12.5.4)', () => {
   for (const [header, expected] of cases) {
     it(`${JSON.stringify(header)} → ${expected}`, () => assert.equal(negotiateLocale(header), expected));
   }
+});
+
+describe("domain errors in the reader's language", () => {
+  it('every reason the domain can give has a message in the catalogue', () => {
+    const root = join(import.meta.dirname, '..', '..', '..', '..', 'core', 'src');
+    const reasons = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+          // Audit details also carry a `reason` (e.g. unknown_user); those are records, not messages.
+          for (const line of readFileSync(path, 'utf8').split('\n')) {
+            if (line.includes('details')) continue;
+            for (const m of line.matchAll(/reason: '([a-z_]+)'/g)) reasons.add(m[1]!);
+          }
+        }
+      }
+    };
+    walk(root);
+    assert.ok(reasons.size >= 15, `found only ${reasons.size} reasons`);
+    const missing = [...reasons].filter((r) => !(`reason.${r}` in en));
+    assert.deepEqual(missing, []);
+  });
+  it('uses the reason and its parameters, in the chosen language', () => {
+    const e = new AccordError('invalid_input', 'the password must be at least 12 characters long', {
+      context: { field: 'password', reason: 'password_too_short', min: 12 },
+    });
+    assert.equal(
+      describeError(translator('fr'), e),
+      'Le mot de passe doit comporter au moins 12 caractères.',
+    );
+    assert.match(describeError(translator('ar'), e), /\p{Script=Arabic}/u);
+  });
+  it('falls back to a translated message for the code, never the English domain text', () => {
+    const e = new AccordError('conflict', 'some English detail');
+    assert.equal(describeError(translator('es'), e), CATALOGUES.es['error.conflict']);
+  });
 });

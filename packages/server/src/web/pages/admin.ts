@@ -11,7 +11,7 @@ import {
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { AppEnv } from '../../http/context.ts';
-import { countryName, csrfField, formatDate, type Notice, page } from '../layout.ts';
+import { countryName, csrfField, describeError, formatDate, type Notice, page } from '../layout.ts';
 import type { PageRoutes } from './index.ts';
 
 type Form = Record<string, string | File | (string | File)[]>;
@@ -68,7 +68,11 @@ ${
       return orgsPage(c, [{ kind: 'info', text: c.get('t')('orgs.createdMsg') }]);
     } catch (e) {
       if (!isAccordError(e)) throw e;
-      return orgsPage(c, [{ kind: 'error', text: e.message }], e.code === 'conflict' ? 409 : 400);
+      return orgsPage(
+        c,
+        [{ kind: 'error', text: describeError(c.get('t'), e) }],
+        e.code === 'conflict' ? 409 : 400,
+      );
     }
   });
 
@@ -86,7 +90,7 @@ ${
     const status_ = (u: User) =>
       u.disabled
         ? t('users.disabled')
-        : u.lockedUntil && new Date(u.lockedUntil) > new Date()
+        : u.lockedUntil && new Date(u.lockedUntil) > c.get('node').clock.now()
           ? t('users.locked')
           : t('users.active');
     return page(c, {
@@ -148,7 +152,11 @@ ${
       );
     } catch (e) {
       if (!isAccordError(e)) throw e;
-      return usersPage(c, [{ kind: 'error', text: e.message }], e.code === 'conflict' ? 409 : 400);
+      return usersPage(
+        c,
+        [{ kind: 'error', text: describeError(c.get('t'), e) }],
+        e.code === 'conflict' ? 409 : 400,
+      );
     }
   });
 
@@ -179,7 +187,7 @@ ${
     } catch (e) {
       if (!isAccordError(e)) throw e;
       const status = e.code === 'not_found' ? 404 : e.code === 'conflict' ? 409 : 400;
-      return usersPage(c, [{ kind: 'error', text: e.message }], status);
+      return usersPage(c, [{ kind: 'error', text: describeError(c.get('t'), e) }], status);
     }
   };
   r.post('/users/:id/role', 'user.update', userAction('role'));

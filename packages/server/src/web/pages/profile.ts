@@ -5,7 +5,7 @@ import { html } from 'hono/html';
 import { type CookieNames, cookieOptions } from '../../http/app.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { isLocale, LANGUAGE_NAMES, translator } from '../i18n/index.ts';
-import { csrfField, formatDate, type Notice, page } from '../layout.ts';
+import { csrfField, describeError, formatDate, type Notice, page } from '../layout.ts';
 import type { PageRoutes } from './index.ts';
 
 export const registerProfile = (r: PageRoutes, cookies: CookieNames, secure: boolean) => {
@@ -111,7 +111,7 @@ ${tokens.map(
         if (!isAccordError(e)) throw e;
         return passwordPage(
           c,
-          [{ kind: 'error', text: e.message }],
+          [{ kind: 'error', text: describeError(c.get('t'), e) }],
           e.code === 'unauthenticated' ? 401 : 400,
         );
       }
@@ -153,7 +153,7 @@ ${tokens.map(
       return profilePage(c, [{ kind: 'info', text: `${c.get('t')('profile.tokenCreated')} ${secret}` }]);
     } catch (e) {
       if (!isAccordError(e)) throw e;
-      return profilePage(c, [{ kind: 'error', text: e.message }], 400);
+      return profilePage(c, [{ kind: 'error', text: describeError(c.get('t'), e) }], 400);
     }
   });
 
@@ -163,7 +163,7 @@ ${tokens.map(
       return profilePage(c, [{ kind: 'info', text: c.get('t')('profile.tokenRevoked') }]);
     } catch (e) {
       if (!isAccordError(e)) throw e;
-      return profilePage(c, [{ kind: 'error', text: e.message }], 404);
+      return profilePage(c, [{ kind: 'error', text: describeError(c.get('t'), e) }], 404);
     }
   });
 };
