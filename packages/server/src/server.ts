@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { createApp } from './http/app.ts';
 import type { NodeConfig } from './node/config.ts';
 import { type AccordNode, openNode } from './node/node.ts';
@@ -13,8 +13,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export const createLogger = (level: NodeConfig['logLevel']): Logger =>
-  pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+/** JSON lines on standard error; no pid or hostname (`base: undefined`): nothing about the machine or people. */
+export const createLogger = (
+  level: NodeConfig['logLevel'],
+  destination: DestinationStream = pino.destination(2),
+): Logger => pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 
 export const startServer = async (
   config: NodeConfig,

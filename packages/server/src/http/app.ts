@@ -3,7 +3,7 @@ import { AccordError, actorOf, decide, isAccordError, type Locale, safeEqual } f
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { AccordNode } from '../node/node.ts';
@@ -92,17 +92,6 @@ export const createApp = (options: AppOptions): AccordApp => {
     );
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) => {
-        const message = `the request body is larger than the limit of ${options.bodyLimitBytes} bytes`;
-        return wantsJson(c) ? c.json(errorBody('payload_too_large', message), 413) : c.text(message, 413);
-      },
-    }),
-  );
-
   // ── language, anonymous CSRF token, who is asking ─────────────────────────────
   app.use('*', async (c, next) => {
     const auth = await resolveAuth(c, cookies);
@@ -121,6 +110,25 @@ export const createApp = (options: AppOptions): AccordApp => {
     await next();
   });
 
+  // After the language is known, so that people get the refusal in their language.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: (c) => {
+        const message = `the request body is larger than the limit of ${options.bodyLimitBytes} bytes`;
+        if (wantsJson(c)) return c.json(errorBody('payload_too_large', message), 413);
+        const t = c.get('t');
+        return page(c, {
+          title: t('common.error'),
+          body: '',
+          notices: [{ kind: 'error', text: t('error.tooLarge') }],
+          status: 413,
+        });
+      },
+    }),
+  );
+
   // ── the guard: one function applies the policy to every declared route ───────
   const guard: Guard =
     (rule: RouteRule) =>
@@ -131,7 +139,7 @@ export const createApp = (options: AppOptions): AccordApp => {
         const refused = await checkCsrf(c, rule, auth, cookies);
         if (refused) return refused;
         if (isPage && (rule.path === '/sign-in' || rule.path === '/sign-in/totp' || rule.path === '/enrol')) {
-          if (!signInLimiter.take(clientKey(c))) {
+          if (!signInLimiter.take(clientKey(c), node.clock.now().getTime())) {
             return page(c, {
               title: c.get('t')('signIn.title'),
               body: '',
@@ -146,13 +154,22 @@ export const createApp = (options: AppOptions): AccordApp => {
         return;
       }
       if (!auth) {
-        if (!isPage)
+        // A session cookie that no longer resolves: the session expired or was ended elsewhere.
+        const expired = getCookie(c, cookies.session) !== undefined;
+        if (!isPage) {
           return c.json(
-            errorBody('unauthenticated', 'sign in or send an API token (Authorization: Bearer acc_…)'),
+            errorBody(
+              'unauthenticated',
+              expired
+                ? 'your session has expired; sign in again'
+                : 'sign in or send an API token (Authorization: Bearer acc_…)',
+            ),
             401,
           );
+        }
+        if (expired) deleteCookie(c, cookies.session, cookieOptions(options.secureCookies));
         const back = new URL(c.req.url).pathname;
-        return c.redirect(`/sign-in?next=${encodeURIComponent(back)}`, 303);
+        return c.redirect(`/sign-in?${expired ? 'expired&' : ''}next=${encodeURIComponent(back)}`, 303);
       }
       const stage = auth.session?.stage ?? 'full';
       if (stage !== 'full' && !rule.duringSignIn) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base32Decode, totp } from '@accord/core';
 import { type CreateTestDatabase, describeEachDatabase, type TestDatabaseName } from '@accord/store/testing';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { type AccordApp, createApp } from '../http/app.ts';
 import { initDataFolder } from '../node/data-folder.ts';
 import { type AccordNode, openNode } from '../node/node.ts';
@@ -26,7 +26,7 @@ export interface TestNode {
 export const createTestNode = async (
   create: CreateTestDatabase,
   name: TestDatabaseName,
-  options: { signInPerMinute?: number; bodyLimitBytes?: number } = {},
+  options: { signInPerMinute?: number; bodyLimitBytes?: number; log?: Logger } = {},
 ): Promise<TestNode> => {
   const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
   const dataDir = join(root, 'data');
@@ -42,7 +42,7 @@ export const createTestNode = async (
   const node = await openNode({ dataDir, databaseUrl: pgHandle?.url, clock });
   const app = createApp({
     node,
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     secureCookies: false,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     signInPerMinute: options.signInPerMinute ?? 1000,

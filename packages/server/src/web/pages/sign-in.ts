@@ -44,6 +44,8 @@ ${csrfField(c)}
     const notices: Notice[] = [];
     if (c.req.query('signed-out') !== undefined)
       notices.push({ kind: 'info', text: c.get('t')('signIn.signedOut') });
+    if (c.req.query('expired') !== undefined)
+      notices.push({ kind: 'info', text: c.get('t')('signIn.expired') });
     return signInForm(c, notices);
   });
 
