@@ -1,4 +1,4 @@
-import type { Role, TokenScope } from '../accounts/types.ts';
+import { ROLES, type Role, type TokenScope } from '../accounts/types.ts';
 import type { OrgId, UserId } from '../shared/ids.ts';
 
 /**
@@ -29,16 +29,7 @@ export interface Actor {
   readonly scopes?: readonly TokenScope[];
 }
 
-const EVERY_ROLE: readonly Role[] = [
-  'admin',
-  'investigator',
-  'analyst',
-  'legal_officer',
-  'survivor_advocate',
-  'protection_officer',
-  'auditor',
-  'observer',
-];
+const EVERY_ROLE: readonly Role[] = ROLES;
 
 /** Role grants. Separation of duties: auditors read the trail but manage nobody. */
 const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {

@@ -11,6 +11,8 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString> | '';
 export interface Notice {
   readonly kind: 'error' | 'info';
   readonly text: string;
+  /** A one-time secret (password, token) shown once, set apart so it is easy to select and copy. */
+  readonly secret?: string;
 }
 
 /** The hidden CSRF field every state-changing form carries. */
@@ -20,7 +22,9 @@ export const csrfField = (c: Context<AppEnv>): Html =>
 export const notices = (list: readonly Notice[]): Html =>
   html`${list.map(
     (n) =>
-      html`<div class="notice notice-${n.kind}" role="${n.kind === 'error' ? 'alert' : 'status'}">${n.text}</div>`,
+      html`<div class="notice notice-${n.kind}" role="${n.kind === 'error' ? 'alert' : 'status'}">${n.text}${
+        n.secret ? html` <span class="secret" data-secret>${n.secret}</span>` : ''
+      }</div>`,
   )}`;
 
 const navItems: readonly { href: string; key: MessageKey; action: Parameters<typeof can>[1] }[] = [

@@ -132,9 +132,7 @@ ${
     });
   };
 
-  const secretNotice = (text: string, secret: string): Notice[] => [
-    { kind: 'info', text: `${text} ${secret}` },
-  ];
+  const secretNotice = (text: string, secret: string): Notice[] => [{ kind: 'info', text, secret }];
 
   r.get('/users', 'user.read', (c) => usersPage(c));
   r.post('/users', 'user.create', async (c) => {

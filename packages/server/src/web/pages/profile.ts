@@ -150,7 +150,7 @@ ${tokens.map(
         scopes,
         expiresInDays: daysText === '' ? undefined : Number(daysText),
       });
-      return profilePage(c, [{ kind: 'info', text: `${c.get('t')('profile.tokenCreated')} ${secret}` }]);
+      return profilePage(c, [{ kind: 'info', text: c.get('t')('profile.tokenCreated'), secret }]);
     } catch (e) {
       if (!isAccordError(e)) throw e;
       return profilePage(c, [{ kind: 'error', text: describeError(c.get('t'), e) }], 400);

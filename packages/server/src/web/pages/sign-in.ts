@@ -1,4 +1,4 @@
-import { isAccordError } from '@accord/core';
+import { isAccordError, type SessionGrant } from '@accord/core';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { html, raw } from 'hono/html';
@@ -68,6 +68,36 @@ ${csrfField(c)}
     }
   });
 
+  /**
+   * Finishes sign-in with a second-factor attempt: on success the new full session replaces the
+   * half-signed-in one; a lockout ends the attempt; a wrong code shows the form again.
+   */
+  const secondFactor = async (
+    c: Context<AppEnv>,
+    attempt: () => Promise<SessionGrant>,
+    wrong: () => Response | Promise<Response>,
+  ): Promise<Response> => {
+    try {
+      const grant = await attempt();
+      setCookie(c, cookies.session, grant.token, cookieOptions(secure));
+      return c.redirect(
+        grant.user.mustChangePassword ? '/profile/password' : safeNext(c.req.query('next')),
+        303,
+      );
+    } catch (e) {
+      if (!isAccordError(e)) throw e;
+      if (e.code !== 'locked') return wrong();
+      deleteCookie(c, cookies.session, cookieOptions(secure));
+      const t = c.get('t');
+      return page(c, {
+        title: t('signIn.title'),
+        body: '',
+        notices: [{ kind: 'error', text: t('signIn.locked') }],
+        status: 423,
+      });
+    }
+  };
+
   const totpForm = (c: Context<AppEnv>, notices: Notice[] = [], status = 200) => {
     const t = c.get('t');
     const next = safeNext(c.req.query('next'));
@@ -94,32 +124,18 @@ ${csrfField(c)}
       const gate = totpGate(c);
       if (gate) return gate;
       const body = await c.req.parseBody();
-      try {
-        const grant = await c.get('accounts').verifyTotp(c.get('auth')!.sessionToken!, field(body, 'code'));
-        setCookie(c, cookies.session, grant.token, cookieOptions(secure));
-        return c.redirect(
-          grant.user.mustChangePassword ? '/profile/password' : safeNext(c.req.query('next')),
-          303,
-        );
-      } catch (e) {
-        if (!isAccordError(e)) throw e;
-        if (e.code === 'locked') {
-          deleteCookie(c, cookies.session, cookieOptions(secure));
-          return page(c, {
-            title: c.get('t')('signIn.title'),
-            body: '',
-            notices: [{ kind: 'error', text: c.get('t')('signIn.locked') }],
-            status: 423,
-          });
-        }
-        return totpForm(c, [{ kind: 'error', text: c.get('t')('totp.failed') }], 401);
-      }
+      return secondFactor(
+        c,
+        () => c.get('accounts').verifyTotp(c.get('auth')!.sessionToken!, field(body, 'code')),
+        () => totpForm(c, [{ kind: 'error', text: c.get('t')('totp.failed') }], 401),
+      );
     },
     { duringSignIn: true },
   );
 
   const enrolPage = async (c: Context<AppEnv>, notices: Notice[] = [], status = 200) => {
     const t = c.get('t');
+    const next = safeNext(c.req.query('next'));
     const token = c.get('auth')!.sessionToken!;
     const accounts = c.get('accounts');
     const pending = (await accounts.pendingEnrolment(token)) ?? (await accounts.beginEnrolment(token));
@@ -136,7 +152,7 @@ ${csrfField(c)}
 <div>
 <p>${t('enrol.manual')}</p>
 <p><span class="secret" id="totp-secret">${grouped}</span></p>
-<form method="post" action="/enrol">
+<form method="post" action="/enrol${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}">
 ${csrfField(c)}
 <label for="code">${t('enrol.code')}</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required dir="ltr">
@@ -155,25 +171,11 @@ ${csrfField(c)}
       const gate = enrolGate(c);
       if (gate) return gate;
       const body = await c.req.parseBody();
-      try {
-        const grant = await c
-          .get('accounts')
-          .confirmEnrolment(c.get('auth')!.sessionToken!, field(body, 'code'));
-        setCookie(c, cookies.session, grant.token, cookieOptions(secure));
-        return c.redirect(grant.user.mustChangePassword ? '/profile/password' : '/', 303);
-      } catch (e) {
-        if (!isAccordError(e)) throw e;
-        if (e.code === 'locked') {
-          deleteCookie(c, cookies.session, cookieOptions(secure));
-          return page(c, {
-            title: c.get('t')('signIn.title'),
-            body: '',
-            notices: [{ kind: 'error', text: c.get('t')('signIn.locked') }],
-            status: 423,
-          });
-        }
-        return enrolPage(c, [{ kind: 'error', text: c.get('t')('enrol.failed') }], 400);
-      }
+      return secondFactor(
+        c,
+        () => c.get('accounts').confirmEnrolment(c.get('auth')!.sessionToken!, field(body, 'code')),
+        () => enrolPage(c, [{ kind: 'error', text: c.get('t')('enrol.failed') }], 400),
+      );
     },
     { duringSignIn: true },
   );
