@@ -28,7 +28,7 @@ h2 { font-size: 1.25rem; margin-top: 2rem; }
 .card > h2:first-child { margin-top: 0; }
 .narrow { max-width: 28rem; }
 label { display: block; font-weight: 600; margin-block: .75rem .25rem; }
-input[type=text], input[type=password], input[type=number], select { width: 100%; max-width: 28rem;
+input[type=text], input[type=password], input[type=number], select { display: block; width: 100%; max-width: 28rem;
   padding: .5rem .6rem; border: 1px solid #8a93a5; border-radius: .35rem; font: inherit; background: #fff; }
 input:focus, select:focus, button:focus, a:focus { outline: 3px solid #f2b01e; outline-offset: 2px; }
 fieldset { border: 1px solid var(--line); border-radius: .35rem; margin-block: .75rem; }

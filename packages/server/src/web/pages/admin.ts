@@ -125,7 +125,7 @@ ${
 <label for="username">${t('users.username')}</label><input type="text" id="username" name="username" required maxlength="64" dir="ltr" autocapitalize="none">
 <label for="displayName">${t('users.displayName')}</label><input type="text" id="displayName" name="displayName" required maxlength="200">
 <label for="orgId">${t('users.organisation')}</label><select id="orgId" name="orgId">${orgs.map((o) => html`<option value="${o.id}">${o.name}</option>`)}</select>
-<label for="role">${t('users.role')}</label><select id="role" name="role">${ROLES.map((role) => html`<option value="${role}">${t(`role.${role}`)}</option>`)}</select>
+<label for="role">${t('users.role')}</label><select id="role" name="role">${ROLES.map((role) => html`<option value="${role}"${role === 'observer' ? ' selected' : ''}>${t(`role.${role}`)}</option>`)}</select>
 <button type="submit">${t('common.create')}</button></form></section>`
     : ''
 }`,
