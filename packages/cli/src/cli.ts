@@ -70,6 +70,7 @@ Environment:
                          the embedded SQLite database in the data folder
   ACCORD_LOG_LEVEL       fatal, error, warn, info (default), debug or silent
   ACCORD_SECURE_COOKIES  1 when the node is reached over HTTPS (Secure cookies, HSTS)
+  ACCORD_TRUST_PROXY     1 behind one reverse proxy that sets X-Forwarded-For
 
 Quick start:
   npx accord demo        create ./accord-data with demo data and serve it`,
@@ -102,6 +103,7 @@ Quick start:
     host: parseHost(opts.host),
     port: parsePort(opts.port),
     secureCookies: io.env.ACCORD_SECURE_COOKIES === '1',
+    trustProxy: io.env.ACCORD_TRUST_PROXY === '1',
     logLevel: parseLogLevel(io.env.ACCORD_LOG_LEVEL),
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
   });

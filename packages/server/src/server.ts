@@ -28,6 +28,7 @@ export const startServer = async (
     node,
     log,
     secureCookies: config.secureCookies,
+    trustProxy: config.trustProxy ?? false,
     bodyLimitBytes: config.bodyLimitBytes,
   });
   let server: Server;

@@ -84,6 +84,15 @@ export interface AccountsRepo {
    * concurrent requests with the same code cannot both succeed. False when the step was not newer.
    */
   claimTotpStep(id: UserId, step: number): Promise<boolean>;
+  /**
+   * Counts one failed sign-in atomically (concurrent failures all count). When the count reaches
+   * `max` the account is locked until `lockUntil` and the count starts again; true when this
+   * failure locked it.
+   */
+  recordFailedLogin(id: UserId, max: number, lockUntil: string): Promise<boolean>;
+  /** Activates a confirmed TOTP secret only if `pendingSealed` is still the one waiting (once). */
+  completeEnrolment(id: UserId, pendingSealed: string, secretSealed: string, step: number): Promise<boolean>;
+  revokeUserTokens(userId: UserId, at: string): Promise<number>;
 
   insertSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;

@@ -221,32 +221,27 @@ export class Accounts {
   }
 
   async changeRole(by: Principal, userId: UserId, roleInput: unknown): Promise<User> {
-    this.#authorize(by, 'user.update');
-    const role = parseRole(roleInput);
-    await this.#repo.transaction(async (tx) => {
-      const current = await tx.getUser(userId);
-      if (!current) throw notFound('no user has this id');
-      if (current.user.role === role) return;
-      if (current.user.role === 'admin' && (await tx.countAdmins()) <= 1) {
-        throw new AccordError('conflict', 'this is the last active admin; make someone else admin first', {
-          context: { reason: 'last_admin' },
-        });
-      }
-      await tx.updateUser(userId, { role });
-      await this.#audit(tx, by, {
-        type: 'user.role_changed',
-        outcome: 'success',
-        subjectUserId: userId,
-        details: { from: current.user.role, to: role },
-      });
-    });
-    return this.#user(userId);
+    return this.updateUser(by, userId, { role: roleInput });
   }
 
   /** Disabling ends every session and makes every token of the user useless. */
   async setDisabled(by: Principal, userId: UserId, disabled: boolean): Promise<User> {
+    return this.updateUser(by, userId, { disabled });
+  }
+
+  /**
+   * Changes a user's role and/or disabled state in one transaction: every precondition is checked
+   * before anything is written, so a refused change leaves the user exactly as they were.
+   */
+  async updateUser(
+    by: Principal,
+    userId: UserId,
+    change: { role?: unknown; disabled?: boolean },
+  ): Promise<User> {
     this.#authorize(by, 'user.update');
-    if (!('operator' in by) && by.userId === userId && disabled) {
+    const role = change.role === undefined ? undefined : parseRole(change.role);
+    const disabled = change.disabled;
+    if (disabled && !('operator' in by) && by.userId === userId) {
       throw new AccordError('conflict', 'you cannot disable your own account', {
         context: { reason: 'self_disable' },
       });
@@ -254,20 +249,36 @@ export class Accounts {
     await this.#repo.transaction(async (tx) => {
       const current = await tx.getUser(userId);
       if (!current) throw notFound('no user has this id');
-      if (current.user.disabled === disabled) return;
-      if (disabled && current.user.role === 'admin' && (await tx.countAdmins()) <= 1) {
+      const roleChanges = role !== undefined && role !== current.user.role;
+      const disabledChanges = disabled !== undefined && disabled !== current.user.disabled;
+      const losesAdmin =
+        current.user.role === 'admin' &&
+        !current.user.disabled &&
+        ((roleChanges && role !== 'admin') || (disabledChanges && disabled));
+      if (losesAdmin && (await tx.countAdmins()) <= 1) {
         throw new AccordError('conflict', 'this is the last active admin; make someone else admin first', {
           context: { reason: 'last_admin' },
         });
       }
-      await tx.updateUser(userId, { disabledAt: disabled ? this.#nowIso() : null });
-      if (disabled) await tx.deleteUserSessions(userId);
-      await this.#audit(tx, by, {
-        type: disabled ? 'user.disabled' : 'user.enabled',
-        outcome: 'success',
-        subjectUserId: userId,
-        details: {},
-      });
+      if (roleChanges) {
+        await tx.updateUser(userId, { role });
+        await this.#audit(tx, by, {
+          type: 'user.role_changed',
+          outcome: 'success',
+          subjectUserId: userId,
+          details: { from: current.user.role, to: role },
+        });
+      }
+      if (disabledChanges) {
+        await tx.updateUser(userId, { disabledAt: disabled ? this.#nowIso() : null });
+        if (disabled) await tx.deleteUserSessions(userId);
+        await this.#audit(tx, by, {
+          type: disabled ? 'user.disabled' : 'user.enabled',
+          outcome: 'success',
+          subjectUserId: userId,
+          details: {},
+        });
+      }
     });
     return this.#user(userId);
   }
@@ -294,11 +305,13 @@ export class Accounts {
         ...(options.resetTotp ? { totpSecretSealed: null, totpPendingSealed: null, totpLastStep: null } : {}),
       });
       await tx.deleteUserSessions(userId);
+      // Tokens too: a reset is how an admin answers a suspected compromise.
+      const tokensRevoked = await tx.revokeUserTokens(userId, this.#nowIso());
       await this.#audit(tx, by, {
         type: 'password.reset',
         outcome: 'success',
         subjectUserId: userId,
-        details: { totpReset: options.resetTotp },
+        details: { totpReset: options.resetTotp, tokensRevoked },
       });
     });
     return { user: await this.#user(userId), password };
@@ -332,12 +345,24 @@ export class Accounts {
       throw failure;
     }
     const { user } = creds;
-    this.#assertNotLocked(creds);
+    // The password is checked even while the account is locked, and a wrong one gets the usual
+    // answer: a lock is revealed only to someone who knows the password (no account probing).
+    const locked = this.#isLocked(creds);
     const ok = await verifyPassword(creds.passwordHash, password);
     if (!ok) {
-      await this.#recordFailure(creds, 'login.password', 'wrong_password');
+      if (locked) {
+        await this.#audit(this.#repo, null, {
+          type: 'login.password',
+          outcome: 'failure',
+          subjectUserId: user.id,
+          details: { reason: 'wrong_password_while_locked' },
+        });
+      } else {
+        await this.#recordFailure(creds, 'login.password', 'wrong_password');
+      }
       throw failure;
     }
+    this.#assertNotLocked(creds);
     if (user.disabled) {
       await this.#audit(this.#repo, null, {
         type: 'login.password',
@@ -420,6 +445,8 @@ export class Accounts {
   async confirmEnrolment(sessionToken: string, code: unknown): Promise<SessionGrant> {
     const { session, creds } = await this.#enrolling(sessionToken);
     if (!creds.totpPendingSealed) throw invalid('start enrolment first: no new secret is waiting');
+    this.#assertNotLocked(creds);
+    const pending = creds.totpPendingSealed;
     const purpose = `${TOTP_PURPOSE(creds.user.id)}:pending`;
     const secret = this.#box.open(creds.totpPendingSealed, purpose);
     const step = matchTotp(secret, typeof code === 'string' ? code : '', this.#clock.now().getTime(), null);
@@ -435,13 +462,12 @@ export class Accounts {
     }
     const wasEnrolled = creds.totpSecretSealed !== null;
     return this.#repo.transaction(async (tx) => {
-      await tx.updateUser(creds.user.id, {
-        totpSecretSealed: this.#box.seal(secret, TOTP_PURPOSE(creds.user.id)),
-        totpPendingSealed: null,
-        totpLastStep: step,
-        failedLogins: 0,
-        lockedUntil: null,
-      });
+      const sealed = this.#box.seal(secret, TOTP_PURPOSE(creds.user.id));
+      // Conditional on the pending secret: two concurrent confirmations cannot both succeed.
+      if (!(await tx.completeEnrolment(creds.user.id, pending, sealed, step))) {
+        throw new AccordError('unauthenticated', 'your sign-in has expired; sign in again');
+      }
+      await tx.updateUser(creds.user.id, { failedLogins: 0, lockedUntil: null });
       await tx.deleteSession(session.id);
       await this.#audit(tx, actorOf(creds.user), {
         type: 'totp.enrolled',
@@ -516,13 +542,10 @@ export class Accounts {
   ): Promise<void> {
     const creds = await this.#repo.getUser(user.id);
     if (!creds) throw notFound('no user has this id');
+    this.#assertNotLocked(creds);
     if (typeof current !== 'string' || !(await verifyPassword(creds.passwordHash, current))) {
-      await this.#audit(this.#repo, actorOf(user), {
-        type: 'password.changed',
-        outcome: 'failure',
-        subjectUserId: user.id,
-        details: { reason: 'wrong_current_password' },
-      });
+      // Counts toward lockout: a stolen session must not allow unlimited password guessing.
+      await this.#recordFailure(creds, 'password.changed', 'wrong_current_password');
       throw new AccordError('unauthenticated', 'the current password is not correct', {
         context: { field: 'current', reason: 'wrong_current_password' },
       });
@@ -554,10 +577,47 @@ export class Accounts {
   }
 
   /** Lets a fully signed-in user replace their TOTP secret: the session goes back to enrolment. */
-  async restartEnrolment(sessionToken: string, user: User): Promise<void> {
-    const id = sha256Hex(sessionToken);
-    await this.#repo.setSessionStage(id, 'enrol');
-    await this.#repo.updateUser(user.id, { totpPendingSealed: null });
+  /**
+   * Lets a fully signed-in user replace their authenticator, after proving both factors again (a
+   * stolen session alone must not be able to take over the second factor). The session goes back
+   * to enrolment; the current authenticator keeps working until the new one is confirmed.
+   */
+  async restartEnrolment(sessionToken: string, user: User, password: unknown, code: unknown): Promise<void> {
+    const creds = await this.#repo.getUser(user.id);
+    if (!creds) throw notFound('no user has this id');
+    this.#assertNotLocked(creds);
+    if (typeof password !== 'string' || !(await verifyPassword(creds.passwordHash, password))) {
+      await this.#recordFailure(creds, 'totp.reset', 'wrong_current_password');
+      throw new AccordError('unauthenticated', 'the current password is not correct', {
+        context: { field: 'current', reason: 'wrong_current_password' },
+      });
+    }
+    const step = creds.totpSecretSealed
+      ? matchTotp(
+          this.#box.open(creds.totpSecretSealed, TOTP_PURPOSE(user.id)),
+          typeof code === 'string' ? code : '',
+          this.#clock.now().getTime(),
+          creds.totpLastStep,
+        )
+      : undefined;
+    const wrongCode = new AccordError('unauthenticated', 'the code is not correct or was already used', {
+      context: { field: 'code', reason: 'wrong_code' },
+    });
+    if (step === undefined) {
+      await this.#recordFailure(creds, 'totp.reset', 'wrong_code');
+      throw wrongCode;
+    }
+    await this.#repo.transaction(async (tx) => {
+      if (!(await tx.claimTotpStep(user.id, step))) throw wrongCode;
+      await tx.setSessionStage(sha256Hex(sessionToken), 'enrol');
+      await tx.updateUser(user.id, { totpPendingSealed: null });
+      await this.#audit(tx, actorOf(user), {
+        type: 'totp.reset',
+        outcome: 'success',
+        subjectUserId: user.id,
+        details: {},
+      });
+    });
   }
 
   // ── API tokens ───────────────────────────────────────────────────────────────
@@ -636,12 +696,16 @@ export class Accounts {
       token.revokedAt === null &&
       (token.expiresAt === null || now < new Date(token.expiresAt));
     if (!usable) {
-      await this.#audit(this.#repo, null, {
-        type: 'token.rejected',
-        outcome: 'failure',
-        subjectUserId: creds?.user.id ?? null,
-        details: token ? { tokenId: token.id } : { reason: 'unknown_token' },
-      });
+      // Only tokens that exist are recorded (revoked, expired, owner disabled): a made-up secret
+      // concerns nobody, and recording each would let anyone fill the append-only trail.
+      if (token) {
+        await this.#audit(this.#repo, null, {
+          type: 'token.rejected',
+          outcome: 'failure',
+          subjectUserId: creds?.user.id ?? null,
+          details: { tokenId: token.id },
+        });
+      }
       throw rejected;
     }
     await this.#repo.transaction(async (tx) => {
@@ -734,9 +798,14 @@ export class Accounts {
     return this.#pending(token, 'enrol');
   }
 
+  #isLocked(creds: UserCredentials): boolean {
+    const until = creds.user.lockedUntil;
+    return until !== null && this.#clock.now() < new Date(until);
+  }
+
   #assertNotLocked(creds: UserCredentials): void {
     const until = creds.user.lockedUntil;
-    if (until && this.#clock.now() < new Date(until)) {
+    if (this.#isLocked(creds)) {
       throw new AccordError(
         'locked',
         'too many failed attempts: this account is locked for a while; try again later',
@@ -749,18 +818,14 @@ export class Accounts {
 
   async #recordFailure(
     creds: UserCredentials,
-    type: 'login.password' | 'login.totp' | 'totp.enrolled',
+    type: 'login.password' | 'login.totp' | 'totp.enrolled' | 'totp.reset' | 'password.changed',
     reason: string,
   ) {
-    const failed = creds.failedLogins + 1;
-    const lock = failed >= this.#settings.maxFailedLogins;
+    const lockUntil = new Date(
+      this.#clock.now().getTime() + this.#settings.lockoutMinutes * 60_000,
+    ).toISOString();
     await this.#repo.transaction(async (tx) => {
-      await tx.updateUser(creds.user.id, {
-        failedLogins: lock ? 0 : failed,
-        lockedUntil: lock
-          ? new Date(this.#clock.now().getTime() + this.#settings.lockoutMinutes * 60_000).toISOString()
-          : null,
-      });
+      const lock = await tx.recordFailedLogin(creds.user.id, this.#settings.maxFailedLogins, lockUntil);
       await this.#audit(tx, null, {
         type,
         outcome: 'failure',

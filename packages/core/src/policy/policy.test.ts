@@ -17,6 +17,7 @@ const N = false;
 //                           admin inv  ana  legal adv  prot  aud  obs
 const EXPECTED: Record<Exclude<Action, 'public'>, boolean[]> = {
   self: [Y, Y, Y, Y, Y, Y, Y, Y],
+  'self.change': [Y, Y, Y, Y, Y, Y, Y, Y],
   'org.read': [Y, Y, Y, Y, Y, Y, Y, Y],
   'org.create': [Y, N, N, N, N, N, N, N],
   'user.read': [Y, Y, Y, Y, Y, Y, Y, N],
@@ -60,6 +61,10 @@ describe('policy: API token scopes narrow the role, never widen it', () => {
   });
   it('an admin-scoped token of an observer still cannot create', () => {
     assert.equal(can(actor('observer', ['read', 'write', 'admin']), 'org.create'), false);
+  });
+  it("a read token cannot change its owner's account (revoke tokens)", () => {
+    assert.equal(can(actor('investigator', ['read']), 'self.change'), false);
+    assert.equal(can(actor('investigator', ['read', 'write']), 'self.change'), true);
   });
   it('a token without read scope cannot read', () => {
     assert.equal(can(actor('admin', ['admin']), 'org.read'), false);

@@ -10,6 +10,8 @@ export const ACTIONS = [
   'public',
   // Any fully signed-in user: home, own profile, own tokens, sign-out.
   'self',
+  // Changes to one's own account made through the API (revoking a token): needs the write scope.
+  'self.change',
   'org.read',
   'org.create',
   'user.read',
@@ -34,6 +36,7 @@ const EVERY_ROLE: readonly Role[] = ROLES;
 /** Role grants. Separation of duties: auditors read the trail but manage nobody. */
 const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
   self: EVERY_ROLE,
+  'self.change': EVERY_ROLE,
   'org.read': EVERY_ROLE,
   'org.create': ['admin'],
   'user.read': EVERY_ROLE.filter((r) => r !== 'observer'),
@@ -47,6 +50,7 @@ const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
 /** Which token scope an action needs. */
 const SCOPE: Readonly<Record<Exclude<Action, 'public'>, TokenScope>> = {
   self: 'read',
+  'self.change': 'write',
   'org.read': 'read',
   'org.create': 'admin',
   'user.read': 'read',
@@ -84,6 +88,8 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
   switch (action) {
     case 'self':
       return 'use this node';
+    case 'self.change':
+      return 'change their own account';
     case 'org.read':
       return 'view organisations';
     case 'org.create':

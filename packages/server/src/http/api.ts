@@ -278,12 +278,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     async (c) => {
       const { id } = json<{ id: string }>(c, 'param');
       const change = json<{ role?: User['role']; disabled?: boolean }>(c, 'json');
-      const accounts = c.get('accounts');
-      const actor = c.get('auth')!.actor;
-      const userId = parseUserId(id);
-      let user = await accounts.getUser(actor, userId);
-      if (change.role !== undefined) user = await accounts.changeRole(actor, userId, change.role);
-      if (change.disabled !== undefined) user = await accounts.setDisabled(actor, userId, change.disabled);
+      const user = await c.get('accounts').updateUser(c.get('auth')!.actor, parseUserId(id), change);
       return c.json(toUser(user));
     },
   );
@@ -322,7 +317,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     async (c) => c.json((await c.get('accounts').listTokens(c.get('auth')!.user)).map(toToken)),
   );
   def(
-    'self',
+    'self.change',
     {
       method: 'delete',
       path: '/tokens/{id}',

@@ -24,6 +24,8 @@ export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** Sign-in attempts (password or code) allowed per client address per minute. */
   readonly signInPerMinute?: number;
+  /** Behind one reverse proxy: take the client address from the last X-Forwarded-For entry. */
+  readonly trustProxy?: boolean;
 }
 
 export interface AccordApp {
@@ -139,7 +141,7 @@ export const createApp = (options: AppOptions): AccordApp => {
         const refused = await checkCsrf(c, rule, auth, cookies);
         if (refused) return refused;
         if (isPage && (rule.path === '/sign-in' || rule.path === '/sign-in/totp' || rule.path === '/enrol')) {
-          if (!signInLimiter.take(clientKey(c), node.clock.now().getTime())) {
+          if (!signInLimiter.take(clientKey(c, options.trustProxy ?? false), node.clock.now().getTime())) {
             return page(c, {
               title: c.get('t')('signIn.title'),
               body: '',
@@ -260,12 +262,26 @@ const wantsJson = (c: Context): boolean => {
   return path.startsWith('/api/') || path === '/healthz' || path === '/readyz';
 };
 
-const clientKey = (c: Context): string => {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'local';
+/**
+ * The key sign-in attempts are counted under: the client's address (behind a trusted proxy, the
+ * entry the proxy appended to X-Forwarded-For), IPv6 reduced to its /64 because one client
+ * usually holds a whole /64. Kept in memory only.
+ */
+export const clientKey = (c: Context, trustProxy: boolean): string => {
+  let address: string | undefined;
+  if (trustProxy) address = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim();
+  if (!address) {
+    try {
+      address = getConnInfo(c).remote.address;
+    } catch {
+      address = undefined;
+    }
   }
+  if (!address) return 'unknown';
+  if (address.includes(':') && !address.startsWith('::ffff:')) {
+    return `${address.split(':').slice(0, 4).join(':')}::/64`;
+  }
+  return address;
 };
 
 const resolveAuth = async (c: Context<AppEnv>, cookies: CookieNames): Promise<AuthState | undefined> => {
@@ -327,7 +343,7 @@ const checkCsrf = async (
       sent = typeof body._csrf === 'string' ? body._csrf : undefined;
     }
   }
-  const expected = auth?.session?.csrfToken ?? getCookie(c, cookies.csrf);
+  const expected = auth?.session?.csrfToken ?? c.get('anonCsrf');
   if (!sent || !expected || !safeEqual(sent, expected)) return refuse();
   return undefined;
 };

@@ -10,7 +10,7 @@ export const STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   conflict: 409,
   locked: 423,
   rate_limited: 429,
-  integrity: 422,
+  integrity: 500,
   unavailable: 503,
   config: 500,
 };
@@ -26,7 +26,8 @@ export interface ErrorBody {
 export const toErrorResponse = (
   e: unknown,
 ): { status: ContentfulStatusCode; body: ErrorBody; internal: boolean } => {
-  if (isAccordError(e) && e.code !== 'config') {
+  // 'config' and 'integrity' mean the node itself is wrong (keys, setup): internal, and logged.
+  if (isAccordError(e) && e.code !== 'config' && e.code !== 'integrity') {
     const field = typeof e.context.field === 'string' ? e.context.field : undefined;
     return {
       status: STATUS[e.code],

@@ -9,6 +9,8 @@ export interface NodeConfig {
   readonly port: number;
   /** Set cookies with Secure and send HSTS: on when the node is reached over HTTPS. */
   readonly secureCookies: boolean;
+  /** The node is behind one reverse proxy that appends the client address to X-Forwarded-For. */
+  readonly trustProxy?: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Largest accepted request body for forms and JSON. */
   readonly bodyLimitBytes: number;

@@ -1,4 +1,4 @@
-import type { Accounts, OrgId, Role } from '@accord/core';
+import { AccordError, type Accounts, type OrgId, type Role } from '@accord/core';
 
 /**
  * Demo data: three organisations from three countries, one user per role and a case. Demo users
@@ -40,6 +40,13 @@ export const seedDemo = async (accounts: Accounts): Promise<{ created: boolean; 
   const logins = USERS.map(({ username, role }) => ({ username, role }));
   const existing = await accounts.listOrganisations(operator);
   if (existing.some((o) => o.name === ORGS[0].name)) return { created: false, logins };
+  // Never add accounts with a published password to a node that holds real ones.
+  if ((await accounts.listUsers(operator)).length > 0) {
+    throw new AccordError(
+      'conflict',
+      'this node already has accounts that are not demo data; accord demo only seeds an empty node (use another folder, e.g. --data ./accord-demo)',
+    );
+  }
   const ids = new Map<string, OrgId>();
   for (const o of ORGS) {
     const org = await accounts.createOrganisation(operator, {

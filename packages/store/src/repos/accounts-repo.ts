@@ -153,6 +153,47 @@ export class KyselyAccountsRepo implements AccountsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  async recordFailedLogin(id: UserId, max: number, lockUntil: string): Promise<boolean> {
+    // One statement: SET expressions see the row as it was, so concurrent failures each count.
+    const row = await this.#db
+      .updateTable('users')
+      .set({
+        locked_until: sql<
+          string | null
+        >`CASE WHEN failed_logins + 1 >= ${max} THEN ${lockUntil} ELSE locked_until END`,
+        failed_logins: sql<number>`CASE WHEN failed_logins + 1 >= ${max} THEN 0 ELSE failed_logins + 1 END`,
+      })
+      .where('id', '=', id)
+      .returning(['failed_logins', 'locked_until'])
+      .executeTakeFirst();
+    return row !== undefined && Number(row.failed_logins) === 0 && row.locked_until === lockUntil;
+  }
+
+  async completeEnrolment(
+    id: UserId,
+    pendingSealed: string,
+    secretSealed: string,
+    step: number,
+  ): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('users')
+      .set({ totp_secret_sealed: secretSealed, totp_pending_sealed: null, totp_last_step: step })
+      .where('id', '=', id)
+      .where('totp_pending_sealed', '=', pendingSealed)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async revokeUserTokens(userId: UserId, at: string): Promise<number> {
+    const r = await this.#db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async insertSession(s: Session): Promise<void> {
     await this.#db
       .insertInto('sessions')

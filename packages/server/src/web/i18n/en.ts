@@ -175,6 +175,7 @@ export const en = {
   'reason.token_not_found': 'You have no active token with this identifier.',
   'error.invalid': 'Some of what you entered is not valid. Check the form and try again.',
   'error.conflict': 'This cannot be done because it conflicts with existing data.',
+  'reason.wrong_code': 'The code is not correct or was already used. Wait for the next code and try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

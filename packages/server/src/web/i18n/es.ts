@@ -177,4 +177,6 @@ export const es: Catalogue = {
   'reason.token_not_found': 'No tiene ningún token activo con este identificador.',
   'error.invalid': 'Parte de lo que introdujo no es válido. Revise el formulario e inténtelo de nuevo.',
   'error.conflict': 'No se puede hacer porque entra en conflicto con datos existentes.',
+  'reason.wrong_code':
+    'El código no es correcto o ya se utilizó. Espere al siguiente código e inténtelo de nuevo.',
 };

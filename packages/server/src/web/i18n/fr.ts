@@ -178,4 +178,5 @@ export const fr: Catalogue = {
   'reason.token_not_found': 'Vous n’avez aucun jeton actif avec cet identifiant.',
   'error.invalid': 'Une partie de votre saisie n’est pas valide. Vérifiez le formulaire et réessayez.',
   'error.conflict': 'Impossible : cela entre en conflit avec des données existantes.',
+  'reason.wrong_code': 'Le code est incorrect ou a déjà été utilisé. Attendez le code suivant et réessayez.',
 };

@@ -29,7 +29,10 @@ export const registerProfile = (r: PageRoutes, cookies: CookieNames, secure: boo
 <button type="submit">${t('common.save')}</button></form></section>
 <section class="card"><h2>${t('profile.password')}</h2><p><a href="/profile/password">${t('profile.changePassword')}</a></p></section>
 <section class="card"><h2>${t('profile.totp')}</h2><p>${t('profile.totpReplaceHelp')}</p>
-<form method="post" action="/profile/totp">${csrfField(c)}<button type="submit" class="secondary">${t('profile.totpReplace')}</button></form></section>
+<form method="post" action="/profile/totp">${csrfField(c)}
+<label for="totp-current">${t('profile.currentPassword')}</label><input type="password" id="totp-current" name="current" autocomplete="current-password" required dir="ltr">
+<label for="totp-code">${t('totp.code')}</label><input type="text" id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required dir="ltr">
+<button type="submit" class="secondary">${t('profile.totpReplace')}</button></form></section>
 <section class="card"><h2>${t('profile.tokens')}</h2><p>${t('profile.tokensHelp')}</p>
 ${
   tokens.length === 0
@@ -121,8 +124,18 @@ ${tokens.map(
 
   r.post('/profile/totp', 'self', async (c) => {
     const auth = c.get('auth')!;
-    await c.get('accounts').restartEnrolment(auth.sessionToken!, auth.user);
-    return c.redirect('/enrol', 303);
+    const body = await c.req.parseBody();
+    try {
+      await c.get('accounts').restartEnrolment(auth.sessionToken!, auth.user, body.current, body.code);
+      return c.redirect('/enrol', 303);
+    } catch (e) {
+      if (!isAccordError(e)) throw e;
+      return profilePage(
+        c,
+        [{ kind: 'error', text: describeError(c.get('t'), e) }],
+        e.code === 'locked' ? 423 : 401,
+      );
+    }
   });
 
   r.post(

@@ -85,8 +85,8 @@ ${csrfField(c)}
         303,
       );
     } catch (e) {
-      if (!isAccordError(e)) throw e;
-      if (e.code !== 'locked') return wrong();
+      if (!isAccordError(e) || (e.code !== 'locked' && e.code !== 'unauthenticated')) throw e;
+      if (e.code === 'unauthenticated') return wrong();
       deleteCookie(c, cookies.session, cookieOptions(secure));
       const t = c.get('t');
       return page(c, {
