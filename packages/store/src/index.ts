@@ -10,3 +10,4 @@ export {
 export type { Database } from './db/schema.ts';
 export { knownMigrations, type MigrationReport, migrateToLatest } from './migrations/index.ts';
 export { KyselyAccountsRepo } from './repos/accounts-repo.ts';
+export { bindSecretKey } from './repos/node-meta.ts';

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type AccordError, isAccordError, type User } from '@accord/core';
 import { Hono } from 'hono';
 import { DEMO_PASSWORD, seedDemo } from '../node/demo.ts';
+import { openNode } from '../node/node.ts';
 import { TestClient } from '../testing/client.ts';
 import { codeFor, createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
 import { clientKey } from './app.ts';
@@ -148,6 +152,30 @@ describeEachDatabase('hardening', (create, name) => {
       assert.equal((await real.node.accounts.listUsers(operator)).length, 1);
     } finally {
       await real.close();
+    }
+  });
+
+  it('concurrent creations of the same name: one succeeds, the other is a conflict (not a crash)', async () => {
+    const results = await Promise.allSettled(
+      [0, 1, 2].map(() =>
+        n.node.accounts.createOrganisation(operator, { name: 'Twin office', country: 'FR', kind: 'ngo' }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    assert.ok(results.every((r) => r.status === 'fulfilled' || code(r.reason) === 'conflict'));
+  });
+
+  it("a database is bound to its data folder's secret key: another key is refused", async () => {
+    const other = await createTestNode(create, name);
+    try {
+      await other.node.close();
+      await writeFile(join(other.dataDir, 'keys', 'secret.key'), `${randomBytes(32).toString('base64')}\n`);
+      await assert.rejects(
+        openNode({ dataDir: other.dataDir, databaseUrl: other.databaseUrl }),
+        /belongs to another data folder/,
+      );
+    } finally {
+      await other.close();
     }
   });
 });

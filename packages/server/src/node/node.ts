@@ -1,5 +1,6 @@
-import { Accounts, type Clock, SecretBox, systemClock } from '@accord/core';
+import { Accounts, type Clock, SecretBox, sha256Hex, systemClock } from '@accord/core';
 import {
+  bindSecretKey,
   FsBlobStore,
   KyselyAccountsRepo,
   type MigrationReport,
@@ -37,6 +38,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
   );
   try {
     const migrations = await migrateToLatest(database.db, database.dialect);
+    await bindSecretKey(database.db, sha256Hex(folder.secretKey));
     const blobs = await FsBlobStore.open(folder.blobDir);
     // Temp files older than a day can only be leftovers of a crash.
     await removeStaleTemp(folder.blobDir, 86_400_000);

@@ -14,6 +14,8 @@ export interface TestNode {
   readonly node: AccordNode;
   readonly app: AccordApp;
   readonly dataDir: string;
+  /** The PostgreSQL database's URL, when the node runs on PostgreSQL. */
+  readonly databaseUrl: string | undefined;
   /** A clock the test moves: `clock.advance(ms)`. */
   readonly clock: { now(): Date; advance(ms: number): void };
   close(): Promise<void>;
@@ -51,9 +53,11 @@ export const createTestNode = async (
     node,
     app,
     dataDir,
+    databaseUrl: pgHandle?.url,
     clock,
     close: async () => {
-      await node.close();
+      // The test may have closed the node itself already.
+      await node.close().catch(() => {});
       await pgHandle?.cleanup();
       await rm(root, { recursive: true, force: true });
     },

@@ -72,7 +72,13 @@ export interface CasesTable {
   created_at: string;
 }
 
+export interface NodeMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
+  node_meta: NodeMetaTable;
   organisations: OrganisationsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { Dialect } from '../db/open.ts';
 import { m20261125_0001_accounts } from './20261125-0001-accounts.ts';
+import { m20261125_0002_node_meta } from './20261125-0002-node-meta.ts';
 
 /**
  * Migrations are code, named by timestamp, and frozen once released: a change to the schema is a
@@ -13,6 +14,7 @@ export type AccordMigration = (dialect: Dialect) => Migration;
 
 const ALL: Record<string, AccordMigration> = {
   '20261125-0001-accounts': m20261125_0001_accounts,
+  '20261125-0002-node-meta': m20261125_0002_node_meta,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -20,6 +20,7 @@ import type {
   UserId,
   UserPatch,
 } from '@accord/core';
+import { AccordError } from '@accord/core';
 import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database, UsersTable } from '../db/schema.ts';
 
@@ -46,7 +47,14 @@ export class KyselyAccountsRepo implements AccountsRepo {
     await this.#db
       .insertInto('organisations')
       .values({ id: org.id, name: org.name, country: org.country, kind: org.kind, created_at: org.createdAt })
-      .execute();
+      .execute()
+      .catch(
+        conflictOnUnique(`an organisation named "${org.name}" already exists`, {
+          field: 'name',
+          reason: 'org_name_taken',
+          name: org.name,
+        }),
+      );
   }
 
   async getOrg(id: OrgId): Promise<Organisation | undefined> {
@@ -92,7 +100,14 @@ export class KyselyAccountsRepo implements AccountsRepo {
         disabled_at: null,
         created_at: u.createdAt,
       })
-      .execute();
+      .execute()
+      .catch(
+        conflictOnUnique(`the username "${u.username}" is taken`, {
+          field: 'username',
+          reason: 'username_taken',
+          username: u.username,
+        }),
+      );
   }
 
   async getUser(id: UserId): Promise<UserCredentials | undefined> {
@@ -134,6 +149,15 @@ export class KyselyAccountsRepo implements AccountsRepo {
   }
 
   async countAdmins(): Promise<number> {
+    // A no-op update of the active admins' rows locks them until the transaction ends (row locks on
+    // PostgreSQL, the write lock on SQLite), so two concurrent demotions cannot both see "two
+    // admins left" and leave none.
+    await this.#db
+      .updateTable('users')
+      .set({ role: sql<string>`role` })
+      .where('role', '=', 'admin')
+      .where('disabled_at', 'is', null)
+      .execute();
     const row = await this.#db
       .selectFrom('users')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -399,3 +423,22 @@ const toToken = (r: Selectable<Database['api_tokens']>): ApiToken => ({
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
 });
+
+/**
+ * Turns a unique-constraint violation (two concurrent creations of the same name) into the same
+ * conflict the service reports when it sees the duplicate first; other errors pass through.
+ */
+const conflictOnUnique =
+  (message: string, context: Record<string, unknown>) =>
+  (e: unknown): never => {
+    const err = e as { code?: string; errcode?: number; message?: string };
+    // PostgreSQL SQLSTATE 23505; SQLite extended code 2067 (SQLITE_CONSTRAINT_UNIQUE).
+    if (
+      err?.code === '23505' ||
+      err?.errcode === 2067 ||
+      /UNIQUE constraint failed/.test(err?.message ?? '')
+    ) {
+      throw new AccordError('conflict', message, { context, cause: e });
+    }
+    throw e;
+  };
