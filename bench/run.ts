@@ -70,7 +70,7 @@ const main = async () => {
     await run(['init', '--data', dataDir]);
     const launchers: [string, string[]][] = [
       ['node accord.js serve', [process.execPath, ACCORD]],
-      // What a user types: npm's launcher, then the system Node re-running on the pinned Node 24.
+      // What a user types: npm's launcher (which puts node_modules/.bin, and so the pinned Node, first on PATH).
       ['npx accord serve', ['npx', '--no-install', 'accord']],
     ];
     for (const [label, launcher] of launchers) {
