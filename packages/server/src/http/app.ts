@@ -138,7 +138,7 @@ export const createApp = (options: AppOptions): AccordApp => {
       const auth = c.get('auth');
       const isPage = rule.kind === 'page';
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-        const refused = await checkCsrf(c, rule, auth, cookies);
+        const refused = await checkCsrf(c, rule, auth);
         if (refused) return refused;
         if (isPage && (rule.path === '/sign-in' || rule.path === '/sign-in/totp' || rule.path === '/enrol')) {
           if (!signInLimiter.take(clientKey(c, options.trustProxy ?? false), node.clock.now().getTime())) {
@@ -316,7 +316,6 @@ const checkCsrf = async (
   c: Context<AppEnv>,
   rule: RouteRule,
   auth: AuthState | undefined,
-  cookies: CookieNames,
 ): Promise<Response | undefined> => {
   if (auth?.token) return undefined; // API tokens are not sent automatically by browsers.
   // An API call without a session cookie carries no ambient authority to forge; the guard answers 401.
