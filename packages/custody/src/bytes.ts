@@ -21,7 +21,8 @@ export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return diff === 0;
 };
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+export const toHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 export const fromHex = (hex: string): Uint8Array => {
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new TypeError('not an even-length hex string');
