@@ -58,9 +58,16 @@ const checkLength = (kind: string, got: number, want: number, position: string):
  * Number of hashes in the inclusion proof of leaf `index` in a tree of `size`: the iterations of
  * the RFC 9162 §2.1.3.2 loop until sn reaches 0. Requires index < size.
  */
-const inclusionProofLength = (index: number, size: number): number => {
-  let fn = index;
-  let sn = size - 1;
+const inclusionProofLength = (index: number, size: number): number => stepsToRoot(index, size - 1);
+
+/**
+ * How many proof hashes the shared loop of RFC 9162 §2.1.3.2 step 4 and §2.1.4.2 step 7 consumes
+ * starting from (fn, sn): one per level until sn reaches 0, skipping levels where fn is the last,
+ * right-most node of its level.
+ */
+const stepsToRoot = (fnStart: number, snStart: number): number => {
+  let fn = fnStart;
+  let sn = snStart;
   let count = 0;
   while (sn !== 0) {
     if (!isOdd(fn) && fn === sn) {
@@ -164,19 +171,8 @@ const consistencyProofLength = (size1: number, size2: number): number => {
     fn = half(fn);
     sn = half(sn);
   }
-  let count = isPowerOfTwo(size1) ? 0 : 1;
-  while (sn !== 0) {
-    if (!isOdd(fn) && fn === sn) {
-      while (!isOdd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    }
-    fn = half(fn);
-    sn = half(sn);
-    count++;
-  }
-  return count;
+  // When size1 is not a power of two the proof starts with the hash the loop begins from.
+  return (isPowerOfTwo(size1) ? 0 : 1) + stepsToRoot(fn, sn);
 };
 
 /**
