@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCustodyBenchmarks } from './custody.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ACCORD = join(ROOT, 'packages', 'cli', 'bin', 'accord.js');
@@ -64,6 +65,11 @@ const main = async () => {
   console.log(
     `memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
   );
+  // `npm run bench -- custody` runs only the evidence vault and custody log benchmarks.
+  if (process.argv.includes('custody')) {
+    await runCustodyBenchmarks();
+    return;
+  }
   const root = await mkdtemp(join(tmpdir(), 'accord-bench-'));
   try {
     const dataDir = join(root, 'data');
@@ -87,6 +93,7 @@ const main = async () => {
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+  await runCustodyBenchmarks();
 };
 
 await main();

@@ -5,50 +5,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD, openNode, type RunningServer } from '@accord/server';
 import { type TestDatabaseHandle, testDatabases } from '@accord/store/testing';
-import { type CliIo, runCli } from './cli.ts';
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-  readonly ms: number;
-}
-
-/** Runs the CLI in this process, with its output captured; the environment is only what is given. */
-const run = async (
-  argv: readonly string[],
-  options: { env?: Record<string, string>; onServing?: CliIo['onServing'] } = {},
-): Promise<Run> => {
-  const chunks = { out: [] as string[], err: [] as string[] };
-  const sink = (into: string[]) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        into.push(String(chunk));
-        done();
-      },
-    });
-  const started = performance.now();
-  const code = await runCli(argv, {
-    env: { ACCORD_LOG_LEVEL: 'silent', ...options.env },
-    stdout: sink(chunks.out),
-    stderr: sink(chunks.err),
-    stdin: Readable.from([]),
-    ...(options.onServing ? { onServing: options.onServing } : {}),
-  });
-  return { code, out: chunks.out.join(''), err: chunks.err.join(''), ms: performance.now() - started };
-};
-
-/** Fails with everything the command printed, which is what one needs to see when it goes wrong. */
-const expectCode = (result: Run, code: number): Run => {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}\n${result.out}${result.err}`);
-  return result;
-};
-
-const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+import { expectCode, lastLine, run } from './testing.ts';
 
 /** Every file and folder under `dir` with its mode, size, mtime and (for files) content hash. */
 const snapshot = async (dir: string): Promise<string[]> => {
@@ -160,8 +120,10 @@ describe('accord init', () => {
     assert.ok((await stat(join(dir, 'blobs'))).isDirectory());
     assert.ok((await stat(join(dir, 'keys'))).isDirectory());
     const keys = await readdir(join(dir, 'keys'));
-    assert.deepEqual(keys.sort(), ['node.ed25519.pem', 'secret.key']);
-    for (const key of keys) {
+    assert.deepEqual(keys.sort(), ['kek', 'node.ed25519.pem', 'secret.key']);
+    const keks = await readdir(join(dir, 'keys', 'kek'));
+    assert.equal(keks.filter((k) => k.endsWith('.kek')).length, 1, 'one key-encryption key');
+    for (const key of keys.filter((k) => k !== 'kek')) {
       const mode = (await stat(join(dir, 'keys', key))).mode & 0o777;
       assert.equal(mode, 0o600, `keys/${key} has mode ${mode.toString(8)}`);
     }

@@ -16,6 +16,7 @@ import {
   startServer,
 } from '@accord/server';
 import { Command, CommanderError, Option } from 'commander';
+import { registerEvidenceCommands } from './evidence-commands.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -71,6 +72,9 @@ Environment:
   ACCORD_LOG_LEVEL       fatal, error, warn, info (default), debug or silent
   ACCORD_SECURE_COOKIES  1 when the node is reached over HTTPS (Secure cookies, HSTS)
   ACCORD_TRUST_PROXY     1 behind one reverse proxy that sets X-Forwarded-For
+  ACCORD_KEK             base64 key-encryption key(s) for the vault, comma-separated, current
+                         first (production); otherwise keys/kek/ in the data folder
+  ACCORD_LOG_ORIGIN      the custody log's name in checkpoints (fixed at first start)
 
 Quick start:
   npx accord demo        create ./accord-data with demo data and serve it`,
@@ -86,10 +90,15 @@ Quick start:
 
   const databaseUrl = () =>
     io.env.ACCORD_DATABASE_URL?.trim() ? io.env.ACCORD_DATABASE_URL.trim() : undefined;
+  /** Where the node's keys and log name come from, besides the data folder. */
+  const nodeEnv = () => ({
+    kek: io.env.ACCORD_KEK || undefined,
+    logOrigin: io.env.ACCORD_LOG_ORIGIN || undefined,
+  });
 
   /** Opens the node, runs `fn`, always closes it. */
   const withNode = async <T>(data: string, fn: (accounts: Accounts) => Promise<T>): Promise<T> => {
-    const node = await openNode({ dataDir: data, databaseUrl: databaseUrl() });
+    const node = await openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
     try {
       return await fn(node.accounts);
     } finally {
@@ -106,6 +115,7 @@ Quick start:
     trustProxy: io.env.ACCORD_TRUST_PROXY === '1',
     logLevel: parseLogLevel(io.env.ACCORD_LOG_LEVEL),
     bodyLimitBytes: DEFAULTS.bodyLimitBytes,
+    ...nodeEnv(),
   });
 
   const serveUntilSignal = async (config: NodeConfig, banner: (server: RunningServer) => void) => {
@@ -151,9 +161,9 @@ Quick start:
       () => true,
       () => false,
     );
-    const folder = await initDataFolder(opts.data);
+    const folder = await initDataFolder(opts.data, { kekFromEnvironment: Boolean(io.env.ACCORD_KEK) });
     try {
-      const node = await openNode({ dataDir: folder.dir, databaseUrl: databaseUrl() });
+      const node = await openNode({ dataDir: folder.dir, databaseUrl: databaseUrl(), ...nodeEnv() });
       await node.close();
     } catch (e) {
       // The database cannot be reached or set up: take back the folder made a moment ago, so that
@@ -196,7 +206,7 @@ Quick start:
   ).action(async (opts: { data: string; port: string; host: string }) => {
     const config = serveConfig(opts);
     if (!(await isDataFolder(opts.data))) {
-      const folder = await initDataFolder(opts.data);
+      const folder = await initDataFolder(opts.data, { kekFromEnvironment: Boolean(io.env.ACCORD_KEK) });
       out(`created Accord data folder ${folder.dir}`);
     }
     const seeded = await withNode(opts.data, seedDemo);
@@ -213,7 +223,7 @@ Quick start:
   withCommon(
     program.command('migrate').description('bring the database schema up to date (also done on every start)'),
   ).action(async (opts: { data: string }) => {
-    const node = await openNode({ dataDir: opts.data, databaseUrl: databaseUrl() });
+    const node = await openNode({ dataDir: opts.data, databaseUrl: databaseUrl(), ...nodeEnv() });
     await node.close();
     const { applied, current } = node.migrations;
     out(
@@ -289,6 +299,22 @@ Quick start:
         `${u.username.padEnd(24)} ${u.role.padEnd(20)} ${u.totpEnrolled ? 'totp' : 'no-totp'} ${u.disabled ? 'disabled' : 'active'}`,
       );
     }
+  });
+
+  registerEvidenceCommands(program, {
+    out,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    env: io.env,
+    withCommon,
+    withOpenNode: async (data, fn) => {
+      const node = await openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
+      try {
+        return await fn(node);
+      } finally {
+        await node.close();
+      }
+    },
   });
 
   return program;

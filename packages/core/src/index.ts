@@ -10,6 +10,21 @@ export * from './crypto/base32.ts';
 export * from './crypto/secretbox.ts';
 export * from './crypto/tokens.ts';
 export * from './crypto/totp.ts';
+export * from './custody/audit.ts';
+export * from './custody/events.ts';
+export * from './custody/log.ts';
+export {
+  HASH_SIZE,
+  hashChildren as hashChildrenSync,
+  hashLeaf as hashLeafSync,
+  sha256 as sha256Sync,
+  subtreeRoot,
+} from './custody/merkle.ts';
+export * from './custody/tiles.ts';
+export type * from './evidence/ports.ts';
+export * from './evidence/service.ts';
+export * from './evidence/types.ts';
+export * from './evidence/validate.ts';
 export * from './policy/policy.ts';
 export * from './shared/errors.ts';
 export * from './shared/ids.ts';

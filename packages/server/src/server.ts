@@ -23,7 +23,12 @@ export const startServer = async (
   config: NodeConfig,
   log: Logger = createLogger(config.logLevel),
 ): Promise<RunningServer> => {
-  const node = await openNode({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const node = await openNode({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    kek: config.kek,
+    logOrigin: config.logOrigin,
+  });
   const { app } = createApp({
     node,
     log,

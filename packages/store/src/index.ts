@@ -10,4 +10,14 @@ export {
 export type { Database } from './db/schema.ts';
 export { knownMigrations, type MigrationReport, migrateToLatest } from './migrations/index.ts';
 export { KyselyAccountsRepo } from './repos/accounts-repo.ts';
-export { bindSecretKey } from './repos/node-meta.ts';
+export { KyselyEvidenceRepo } from './repos/evidence-repo.ts';
+export { bindLogOrigin, bindSecretKey } from './repos/node-meta.ts';
+export {
+  EncryptedBlobStore,
+  type EncryptedBlobStoreOptions,
+  type RetireReport,
+  type RewrapProgress,
+  type RewrapReport,
+  type VerifyResult,
+} from './vault/encrypted-blob-store.ts';
+export { Keyring, type WrappedKey } from './vault/keyring.ts';

@@ -26,6 +26,10 @@ const EXPECTED: Record<Exclude<Action, 'public'>, boolean[]> = {
   'user.reset_credentials': [Y, N, N, N, N, N, N, N],
   'audit.read': [Y, N, N, N, N, N, Y, N],
   'case.read': [Y, Y, Y, Y, Y, Y, Y, Y],
+  'case.create': [Y, Y, N, Y, N, N, N, N],
+  'evidence.read': [Y, Y, Y, Y, Y, Y, Y, N],
+  'evidence.add': [Y, Y, Y, N, Y, N, N, N],
+  'evidence.manage': [Y, Y, N, Y, N, N, N, N],
 };
 
 describe('policy: role × action matrix', () => {

@@ -20,6 +20,12 @@ export const ACTIONS = [
   'user.reset_credentials',
   'audit.read',
   'case.read',
+  'case.create',
+  // Evidence: read (list, view, download, proofs), add (ingest, derive), manage (seal, transfer,
+  // edit metadata, link to another case).
+  'evidence.read',
+  'evidence.add',
+  'evidence.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -45,6 +51,10 @@ const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
   'user.reset_credentials': ['admin'],
   'audit.read': ['admin', 'auditor'],
   'case.read': EVERY_ROLE,
+  'case.create': ['admin', 'investigator', 'legal_officer'],
+  'evidence.read': EVERY_ROLE.filter((r) => r !== 'observer'),
+  'evidence.add': ['admin', 'investigator', 'analyst', 'survivor_advocate'],
+  'evidence.manage': ['admin', 'investigator', 'legal_officer'],
 };
 
 /** Which token scope an action needs. */
@@ -59,6 +69,10 @@ const SCOPE: Readonly<Record<Exclude<Action, 'public'>, TokenScope>> = {
   'user.reset_credentials': 'admin',
   'audit.read': 'read',
   'case.read': 'read',
+  'case.create': 'write',
+  'evidence.read': 'read',
+  'evidence.add': 'write',
+  'evidence.manage': 'write',
 };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -106,5 +120,13 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
       return 'read the audit trail';
     case 'case.read':
       return 'view cases';
+    case 'case.create':
+      return 'open cases';
+    case 'evidence.read':
+      return 'view evidence';
+    case 'evidence.add':
+      return 'add evidence';
+    case 'evidence.manage':
+      return 'seal, transfer or edit evidence';
   }
 };

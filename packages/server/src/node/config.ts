@@ -12,6 +12,10 @@ export interface NodeConfig {
   /** The node is behind one reverse proxy that appends the client address to X-Forwarded-For. */
   readonly trustProxy?: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Base64 key-encryption keys for the vault (ACCORD_KEK); otherwise keys/kek/ in the data folder. */
+  readonly kek?: string | undefined;
+  /** The custody log's origin (ACCORD_LOG_ORIGIN), fixed at first start. */
+  readonly logOrigin?: string | undefined;
   /** Largest accepted request body for forms and JSON. */
   readonly bodyLimitBytes: number;
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AccordError } from '@accord/core';
+import { Keyring } from '@accord/store';
 
 /**
  * A data folder holds one node: its database (unless PostgreSQL is used), its blobs, its keys and
@@ -9,8 +10,9 @@ import { AccordError } from '@accord/core';
  *
  *   accord.json          marker + node identity (no secrets)
  *   accord.db            SQLite database (embedded default)
- *   blobs/               content-addressed blob store
- *   keys/node.ed25519.pem   node signing key (PKCS#8, mode 0600)
+ *   blobs/               evidence vault: content-addressed blobs, encrypted at rest
+ *   keys/node.ed25519.pem   node signing key for log checkpoints (PKCS#8, mode 0600)
+ *   keys/kek/            key-encryption keys of the vault (unless ACCORD_KEK supplies them)
  *   keys/secret.key         32 random bytes, base64 (seals TOTP secrets; mode 0600)
  */
 export const MARKER = 'accord.json';
@@ -29,6 +31,7 @@ export interface DataFolder {
   readonly identity: NodeIdentity;
   readonly databasePath: string;
   readonly blobDir: string;
+  readonly kekDir: string;
   readonly secretKey: Uint8Array;
   readonly signingKeyPem: string;
 }
@@ -39,6 +42,7 @@ export const paths = (dir: string) => ({
   blobs: join(dir, 'blobs'),
   keys: join(dir, 'keys'),
   signingKey: join(dir, 'keys', 'node.ed25519.pem'),
+  kek: join(dir, 'keys', 'kek'),
   secretKey: join(dir, 'keys', 'secret.key'),
 });
 
@@ -55,7 +59,10 @@ const exists = async (p: string): Promise<boolean> => {
  * Creates a new data folder. It is built in a sibling temporary folder and renamed into place,
  * so an interrupted init leaves nothing behind and an existing folder is never touched.
  */
-export const initDataFolder = async (target: string): Promise<DataFolder> => {
+export const initDataFolder = async (
+  target: string,
+  options: { readonly kekFromEnvironment?: boolean } = {},
+): Promise<DataFolder> => {
   const dir = resolve(target);
   if (await exists(join(dir, MARKER))) {
     throw new AccordError('conflict', `${dir} is already an Accord data folder; nothing was changed`);
@@ -80,6 +87,8 @@ export const initDataFolder = async (target: string): Promise<DataFolder> => {
     const { privateKey } = generateKeyPairSync('ed25519');
     await writeFile(p.signingKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await writeFile(p.secretKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    // With ACCORD_KEK set, the vault's key-encryption keys come from the environment instead.
+    if (!options.kekFromEnvironment) await Keyring.create(p.kek);
     const identity: NodeIdentity = {
       format: FORMAT,
       version: VERSION,
@@ -133,7 +142,15 @@ export const openDataFolder = async (target: string): Promise<DataFolder> => {
     throw new AccordError('config', `the keys of the data folder ${dir} are missing or unreadable (keys/)`);
   }
   if (secretKey.length !== 32) throw new AccordError('config', `${p.secretKey} must hold 32 bytes in base64`);
-  return { dir, identity, databasePath: p.database, blobDir: p.blobs, secretKey, signingKeyPem };
+  return {
+    dir,
+    identity,
+    databasePath: p.database,
+    blobDir: p.blobs,
+    kekDir: p.kek,
+    secretKey,
+    signingKeyPem,
+  };
 };
 
 export const isDataFolder = async (dir: string): Promise<boolean> => exists(join(resolve(dir), MARKER));

@@ -1,25 +1,36 @@
-import { Accounts, type Clock, SecretBox, sha256Hex, systemClock } from '@accord/core';
+import { Accounts, type Clock, CustodyLog, Evidence, SecretBox, sha256Hex, systemClock } from '@accord/core';
+import { createExtractor } from '@accord/extract';
 import {
+  bindLogOrigin,
   bindSecretKey,
-  FsBlobStore,
+  EncryptedBlobStore,
+  Keyring,
   KyselyAccountsRepo,
+  KyselyEvidenceRepo,
   type MigrationReport,
   migrateToLatest,
   type OpenDatabase,
   openDatabase,
-  removeStaleTemp,
 } from '@accord/store';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
+import { loadLogKey } from './log-key.ts';
 
 /** The composition root: one place that wires storage, domain and keys together. */
 export interface AccordNode {
   readonly folder: DataFolder;
   readonly database: OpenDatabase;
-  readonly blobs: FsBlobStore;
+  /** The evidence vault: blobs encrypted at rest. */
+  readonly blobs: EncryptedBlobStore;
   readonly accounts: Accounts;
+  readonly evidence: Evidence;
+  readonly evidenceRepo: KyselyEvidenceRepo;
+  readonly custody: CustodyLog;
+  /** The checkpoint signer's verifier key (C2SP signed-note vkey). */
+  readonly logVerifierKey: string;
   readonly migrations: MigrationReport;
   /** The node's clock (a test moves it); pages that compare times use it too. */
   readonly clock: Clock;
+  /** Finishes pending log appends, signs a last checkpoint and closes the database. */
   close(): Promise<void>;
 }
 
@@ -27,10 +38,18 @@ export interface OpenNodeOptions {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly clock?: Clock;
+  /** Base64 key-encryption keys (ACCORD_KEK); otherwise keys/kek/ in the data folder. */
+  readonly kek?: string | undefined;
+  /** The log's origin (ACCORD_LOG_ORIGIN); fixed at first start. */
+  readonly logOrigin?: string | undefined;
+  /** Longest delay between growth of the log and a signed checkpoint (default 1 s). */
+  readonly checkpointIntervalMs?: number;
 }
 
 export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> => {
   const folder = await openDataFolder(options.dataDir);
+  const kek = options.kek;
+  const keyring = kek ? Keyring.fromEnv(kek) : await Keyring.fromFolder(folder.kekDir);
   const database = await openDatabase(
     options.databaseUrl
       ? { kind: 'postgres', url: options.databaseUrl }
@@ -39,16 +58,59 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
   try {
     const migrations = await migrateToLatest(database.db, database.dialect);
     await bindSecretKey(database.db, sha256Hex(folder.secretKey));
-    const blobs = await FsBlobStore.open(folder.blobDir);
+    const origin = await bindLogOrigin(
+      database.db,
+      options.logOrigin || undefined,
+      `accord.invalid/node/${folder.identity.nodeId}`,
+    );
+    const { signer, vkey } = await loadLogKey(folder.signingKeyPem, origin);
+    const blobs = await EncryptedBlobStore.open(folder.blobDir, keyring);
     // Temp files older than a day can only be leftovers of a crash.
-    await removeStaleTemp(folder.blobDir, 86_400_000);
+    await blobs.removeStaleTemp(86_400_000);
     const clock = options.clock ?? systemClock;
     const accounts = new Accounts({
       repo: new KyselyAccountsRepo(database.db),
       secretBox: new SecretBox(folder.secretKey),
       clock,
     });
-    return { folder, database, blobs, accounts, migrations, clock, close: () => database.close() };
+    const evidenceRepo = new KyselyEvidenceRepo(database.db);
+    const custody = new CustodyLog({
+      repo: evidenceRepo,
+      signer,
+      origin,
+      clock,
+      ...(options.checkpointIntervalMs === undefined
+        ? {}
+        : { checkpointIntervalMs: options.checkpointIntervalMs }),
+    });
+    const evidence = new Evidence({
+      repo: evidenceRepo,
+      log: custody,
+      blobs,
+      extractor: () => createExtractor(),
+      clock,
+    });
+    // A fresh log publishes its empty checkpoint at once, so /log/checkpoint always answers.
+    await custody.latestCheckpoint();
+    return {
+      folder,
+      database,
+      blobs,
+      accounts,
+      evidence,
+      evidenceRepo,
+      custody,
+      logVerifierKey: vkey,
+      migrations,
+      clock,
+      close: async () => {
+        try {
+          await custody.close();
+        } finally {
+          await database.close();
+        }
+      },
+    };
   } catch (e) {
     await database.close().catch(() => {});
     throw e;

@@ -226,7 +226,144 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreHar
         if (listBlobs) assert.equal((await listBlobs()).length, inputs.length);
       }),
     );
+
+    it(
+      'shows every chunk of the source to onChunk, in order, reading the source once',
+      withStore(async ({ store }) => {
+        const parts = [Buffer.from('ab'), Buffer.alloc(0), Buffer.alloc(70_000, 1), Buffer.from('z')];
+        let pulls = 0;
+        async function* source() {
+          for (const part of parts) {
+            pulls += 1;
+            yield part;
+          }
+        }
+        const seen: Uint8Array[] = [];
+        const stored = await store.put(source(), { onChunk: (chunk) => seen.push(chunk) });
+        assert.equal(pulls, parts.length);
+        assert.deepEqual(
+          seen.map((c) => c.byteLength),
+          parts.map((p) => p.byteLength),
+        );
+        assert.ok(Buffer.concat(seen).equals(Buffer.concat(parts)));
+        assert.equal(stored.size, 70_003);
+        // A put of bytes already stored still shows them all.
+        const again: Uint8Array[] = [];
+        const second = await store.put(Readable.from(parts), { onChunk: (c) => again.push(c) });
+        assert.equal(second.created, false);
+        assert.ok(Buffer.concat(again).equals(Buffer.concat(parts)));
+      }),
+    );
+
+    it(
+      'leaves nothing behind when onChunk throws',
+      withStore(async ({ store, listTemp, listBlobs }) => {
+        const boom = new Error('extractor broke');
+        await assert.rejects(
+          store.put(Readable.from(generated(256 * 1024, 16 * 1024)), {
+            onChunk: () => {
+              throw boom;
+            },
+          }),
+          boom,
+        );
+        if (listTemp) assert.deepEqual(await listTemp(), []);
+        if (listBlobs) assert.deepEqual(await listBlobs(), []);
+      }),
+    );
+
+    it(
+      'reads ranges (start inclusive, end exclusive)',
+      withStore(async ({ store }) => {
+        const total = 200_001;
+        const all = Buffer.concat(await collect(generated(total, 10_000)));
+        const stored = await store.put(Readable.from(generated(total, 10_000)));
+        const cases: Array<[number, number | undefined]> = [
+          [0, undefined],
+          [0, total],
+          [0, 1],
+          [1, 2],
+          [65_535, 65_537],
+          [65_536, 131_072],
+          [12_345, 198_765],
+          [total - 1, undefined],
+          [total - 1, total],
+          [100, 100],
+          [total, undefined],
+          [total, total],
+          [0, 0],
+        ];
+        for (const [start, end] of cases) {
+          const range = end === undefined ? { start } : { start, end };
+          const got = await readAll(await store.get(stored.sha256, range));
+          assert.ok(got.equals(all.subarray(start, end ?? total)), `range ${start}-${end}`);
+        }
+      }),
+    );
+
+    it(
+      'refuses ranges outside the blob with invalid_input, and ranges of absent blobs with not_found',
+      withStore(async ({ store }) => {
+        const stored = await store.put(bytesOf('abcdef'));
+        const bad = [
+          { start: 7 },
+          { start: 0, end: 7 },
+          { start: 4, end: 3 },
+          { start: -1 },
+          { start: 0.5 },
+          { start: 0, end: Number.NaN },
+          { start: 0, end: Number.POSITIVE_INFINITY },
+        ];
+        for (const range of bad) {
+          await assert.rejects(
+            store.get(stored.sha256, range),
+            (e: unknown) => isInvalid(e) && (e as Error).message.includes(stored.sha256),
+            JSON.stringify(range),
+          );
+        }
+        await assert.rejects(
+          store.get(parseSha256Hex(ABC_SHA256), { start: 0, end: 1 }),
+          (e: unknown) => isAccordError(e) && e.code === 'not_found',
+        );
+      }),
+    );
+
+    it(
+      'lists every stored blob once',
+      withStore(async ({ store }) => {
+        const listed = async () => {
+          const names: string[] = [];
+          for await (const name of store.list()) names.push(name);
+          return names.sort();
+        };
+        assert.deepEqual(await listed(), []);
+        const stored = await Promise.all(
+          ['one', 'two', 'three', 'one', ''].map((s) => store.put(bytesOf(s))),
+        );
+        assert.deepEqual(await listed(), [...new Set(stored.map((s) => s.sha256))].sort());
+      }),
+    );
+
+    it(
+      'verifies stored blobs and names the problem of absent ones',
+      withStore(async ({ store }) => {
+        const stored = await store.put(Readable.from(generated(300_000, 7_000)));
+        assert.deepEqual(await store.verifyBlob(stored.sha256), { ok: true });
+        const empty = await store.put(Readable.from([]));
+        assert.deepEqual(await store.verifyBlob(empty.sha256), { ok: true });
+        const absent = await store.verifyBlob(parseSha256Hex(ABC_SHA256));
+        assert.equal(absent.ok, false);
+        assert.ok(!absent.ok && absent.problem.length > 0);
+        await assert.rejects(store.verifyBlob('../x' as Sha256Hex), isInvalid);
+      }),
+    );
   });
+}
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  for await (const part of source) parts.push(part);
+  return parts;
 }
 
 function bytesOf(text: string): Readable {

@@ -1,12 +1,34 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AccordError, type BlobStore, parseSha256Hex, type Sha256Hex, type StoredBlob } from '@accord/core';
+import {
+  AccordError,
+  type BlobStore,
+  type BlobVerification,
+  type ByteRange,
+  type PutOptions,
+  parseSha256Hex,
+  type Sha256Hex,
+  type StoredBlob,
+} from '@accord/core';
+import {
+  blobNamesOf,
+  bucketOf,
+  bytesOf,
+  ensureBucket,
+  fsyncDir,
+  guardSource,
+  isNotFound,
+  resolveRange,
+  statOrUndefined,
+  TMP_DIR,
+  tempPathIn,
+  writeAll,
+} from './fs-common.ts';
 
-const TMP_DIR = 'tmp';
-const TMP_SUFFIX = '.part';
+export { removeStaleTemp } from './fs-common.ts';
+
 const FINAL_MODE = 0o444;
 
 /**
@@ -29,30 +51,23 @@ export class FsBlobStore implements BlobStore {
 
   /** Where a blob lives (or would live); the two fan-out levels keep directories small. */
   pathOf(sha256: Sha256Hex): string {
-    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return join(bucketOf(this.root, sha256), sha256);
   }
 
-  async put(source: Readable | AsyncIterable<Uint8Array>): Promise<StoredBlob> {
-    const tmpPath = join(this.root, TMP_DIR, `${randomBytes(16).toString('hex')}${TMP_SUFFIX}`);
+  async put(source: Readable | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<StoredBlob> {
+    const tmpPath = tempPathIn(this.root);
+    const onChunk = options.onChunk;
     let handle: FileHandle | undefined;
-    // A stream may fail while the temp file is being opened, before iteration attaches its own
-    // listener; without one, that 'error' would crash the process. The iterator below still
-    // rethrows the stored error, so this listener only has to exist.
-    const ignore = (): void => {};
-    if (source instanceof Readable) source.on('error', ignore);
+    const release = guardSource(source);
     try {
       // 'wx': never reuse a file some other writer might hold.
       handle = await open(tmpPath, 'wx', 0o600);
       const hash = createHash('sha256');
       let size = 0;
-      for await (const chunk of source as AsyncIterable<unknown>) {
-        // A Readable with an encoding (or in object mode) yields strings or objects; guessing how
-        // to turn them back into bytes could silently alter evidence, so refuse instead.
-        if (!(chunk instanceof Uint8Array)) {
-          throw new AccordError('invalid_input', 'blob source must yield bytes (Buffer or Uint8Array)');
-        }
+      for await (const chunk of bytesOf(source)) {
         hash.update(chunk);
         size += chunk.byteLength;
+        onChunk?.(chunk);
         await writeAll(handle, chunk);
       }
       await handle.chmod(FINAL_MODE);
@@ -66,13 +81,8 @@ export class FsBlobStore implements BlobStore {
         await rm(tmpPath, { force: true });
         return { sha256, size, created: false };
       }
-      const bucket = dirname(finalPath);
-      const firstCreated = await mkdir(bucket, { recursive: true });
-      if (firstCreated !== undefined) {
-        // New directory entries are only durable once their parents are synced too.
-        await fsyncDir(this.root);
-        await fsyncDir(dirname(bucket));
-      }
+      const bucket = bucketOf(this.root, sha256);
+      await ensureBucket(this.root, bucket);
       try {
         // A concurrent put of the same bytes may win the race between the check above and here;
         // on POSIX the rename then replaces identical bytes atomically, which is harmless.
@@ -92,11 +102,11 @@ export class FsBlobStore implements BlobStore {
       await rm(tmpPath, { force: true }).catch(() => {});
       throw error;
     } finally {
-      if (source instanceof Readable) source.off('error', ignore);
+      release();
     }
   }
 
-  async get(sha256: Sha256Hex): Promise<Readable> {
+  async get(sha256: Sha256Hex, range?: ByteRange): Promise<Readable> {
     const hash = parseSha256Hex(sha256);
     // Opening before returning (rather than letting the stream open lazily) turns absence into a
     // not_found rejection here instead of an error event on the stream later.
@@ -109,7 +119,19 @@ export class FsBlobStore implements BlobStore {
       }
       throw error;
     }
-    return handle.createReadStream();
+    if (range === undefined) return handle.createReadStream();
+    try {
+      const { start, end } = resolveRange(range, (await handle.stat()).size, hash);
+      if (start === end) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      // createReadStream's `end` is inclusive.
+      return handle.createReadStream({ start, end: end - 1 });
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
   }
 
   async has(sha256: Sha256Hex): Promise<boolean> {
@@ -122,67 +144,26 @@ export class FsBlobStore implements BlobStore {
     const stats = await statOrUndefined(this.pathOf(hash));
     return stats?.isFile() ? stats.size : undefined;
   }
-}
 
-/**
- * Deletes temp files left behind by a crash mid-put. Only files older than `olderThanMs` go, so
- * that puts in flight (in this or another process) are left alone. Returns how many were removed.
- */
-export async function removeStaleTemp(root: string, olderThanMs: number): Promise<number> {
-  const tmpDir = join(root, TMP_DIR);
-  let names: string[];
-  try {
-    names = await readdir(tmpDir);
-  } catch (error) {
-    if (isNotFound(error)) return 0;
-    throw error;
+  /** Every stored blob's name, bucket by bucket. */
+  list(): AsyncGenerator<Sha256Hex> {
+    return blobNamesOf(this.root);
   }
-  const cutoff = Date.now() - olderThanMs;
-  let removed = 0;
-  for (const name of names) {
-    if (!name.endsWith(TMP_SUFFIX)) continue;
-    const path = join(tmpDir, name);
-    const stats = await statOrUndefined(path);
-    if (stats?.isFile() && stats.mtimeMs < cutoff) {
-      await rm(path, { force: true });
-      removed += 1;
+
+  async verifyBlob(sha256: Sha256Hex): Promise<BlobVerification> {
+    const hash = parseSha256Hex(sha256);
+    try {
+      const digest = createHash('sha256');
+      for await (const chunk of (await open(this.pathOf(hash), 'r')).createReadStream()) {
+        digest.update(chunk as Buffer);
+      }
+      const actual = digest.digest('hex');
+      return actual === hash
+        ? { ok: true }
+        : { ok: false, problem: `the content's SHA-256 is ${actual}, not its name` };
+    } catch (error) {
+      if (isNotFound(error)) return { ok: false, problem: 'the blob file is missing' };
+      return { ok: false, problem: error instanceof Error ? error.message : String(error) };
     }
   }
-  return removed;
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-    offset += bytesWritten;
-  }
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  let dir: FileHandle | undefined;
-  try {
-    dir = await open(path, 'r');
-    await dir.sync();
-  } catch (error) {
-    // Some platforms (Windows) and filesystems cannot open or fsync a directory; the rename stands.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'EINVAL' && code !== 'EISDIR') throw error;
-  } finally {
-    await dir?.close();
-  }
-}
-
-async function statOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await stat(path);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-function isNotFound(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -51,11 +51,29 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.raw.exec('PRAGMA busy_timeout = 5000');
   }
 
+  /**
+   * Prepared statements are reused: preparing costs more than running a small statement, and the
+   * custody log runs the same few statements thousands of times a second. Kysely runs one statement
+   * at a time on this connection, so sharing them is safe.
+   */
+  readonly #statements = new Map<string, NodeSqliteStatement>();
+
   prepare(sql: string): SqliteStatement {
-    return new NodeSqliteStatement(this.raw.prepare(sql));
+    let stmt = this.#statements.get(sql);
+    if (stmt) {
+      // Most recently used last, so that the oldest is evicted first.
+      this.#statements.delete(sql);
+    } else {
+      stmt = new NodeSqliteStatement(this.raw.prepare(sql));
+      if (this.#statements.size >= 256)
+        this.#statements.delete(this.#statements.keys().next().value as string);
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
   }
 
   close(): void {
+    this.#statements.clear();
     if (this.raw.isOpen) this.raw.close();
   }
 }

@@ -77,7 +77,87 @@ export interface NodeMetaTable {
   value: string;
 }
 
+export interface ItemsTable {
+  id: string;
+  case_id: string;
+  sha256: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  size: number | string;
+  media_type: string;
+  title: string;
+  description: string;
+  kind: string;
+  derived_from: string | null;
+  metadata: string;
+  problems: string;
+  captured_at: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  sensitive: number;
+  holder_org_id: string | null;
+  holder_user_id: string | null;
+  sealed_at: string | null;
+  seal_reason: string | null;
+  created_at: string;
+  created_by: string | null;
+  event_count: number;
+  head_hash: string;
+}
+
+export interface CustodyEventsTable {
+  leaf_index: number | string;
+  id: string;
+  item_id: string;
+  action: string;
+  at: string;
+  actor_user_id: string | null;
+  actor_org_id: string | null;
+  hash: string;
+  bytes: Uint8Array;
+  private_record: string | null;
+}
+
+export interface CollectionsTable {
+  id: string;
+  item_id: string;
+  event_id: string;
+  file_name: string | null;
+  collected_by: string | null;
+  collected_at: string | null;
+  source_url: string | null;
+  method: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  note: string | null;
+  created_at: string;
+}
+
+export interface LogTilesTable {
+  level: number;
+  idx: number | string;
+  hashes: Uint8Array;
+}
+
+export interface LogStateTable {
+  id: number;
+  size: number | string;
+  root: Uint8Array;
+}
+
+export interface LogCheckpointsTable {
+  size: number | string;
+  root: Uint8Array;
+  note: string;
+  created_at: string;
+}
+
 export interface Database {
+  items: ItemsTable;
+  custody_events: CustodyEventsTable;
+  collections: CollectionsTable;
+  log_tiles: LogTilesTable;
+  log_state: LogStateTable;
+  log_checkpoints: LogCheckpointsTable;
   node_meta: NodeMetaTable;
   organisations: OrganisationsTable;
   users: UsersTable;

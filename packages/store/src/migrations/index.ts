@@ -4,6 +4,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import type { Dialect } from '../db/open.ts';
 import { m20261125_0001_accounts } from './20261125-0001-accounts.ts';
 import { m20261125_0002_node_meta } from './20261125-0002-node-meta.ts';
+import { m20261125_0003_evidence } from './20261125-0003-evidence.ts';
 
 /**
  * Migrations are code, named by timestamp, and frozen once released: a change to the schema is a
@@ -15,6 +16,7 @@ export type AccordMigration = (dialect: Dialect) => Migration;
 const ALL: Record<string, AccordMigration> = {
   '20261125-0001-accounts': m20261125_0001_accounts,
   '20261125-0002-node-meta': m20261125_0002_node_meta,
+  '20261125-0003-evidence': m20261125_0003_evidence,
 };
 
 class CodeMigrations implements MigrationProvider {

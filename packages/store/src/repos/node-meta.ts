@@ -27,3 +27,42 @@ export const bindSecretKey = async (db: Kysely<Database>, fingerprint: string): 
     );
   }
 };
+
+const ORIGIN_KEY = 'log_origin';
+const ORIGIN = /^[A-Za-z0-9][A-Za-z0-9._~:/-]{0,199}$/;
+
+/**
+ * The custody log's origin (the first line of every checkpoint) is fixed for the life of the log:
+ * the first start records it; a later start asking for another one is refused, because partners'
+ * monitors identify the log by it.
+ */
+export const bindLogOrigin = async (
+  db: Kysely<Database>,
+  wanted: string | undefined,
+  fallback: string,
+): Promise<string> => {
+  const origin = wanted ?? fallback;
+  if (!ORIGIN.test(origin)) {
+    throw new AccordError(
+      'config',
+      `the log origin must be a schema-less URL such as "investigations.example.org/accord" (letters, digits and . _ ~ : / -; got ${JSON.stringify(origin)})`,
+    );
+  }
+  await db
+    .insertInto('node_meta')
+    .values({ key: ORIGIN_KEY, value: origin })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('node_meta')
+    .select('value')
+    .where('key', '=', ORIGIN_KEY)
+    .executeTakeFirstOrThrow();
+  if (wanted !== undefined && row.value !== wanted) {
+    throw new AccordError(
+      'config',
+      `this node's custody log is named "${row.value}" and cannot be renamed to "${wanted}" (partners identify the log by its origin); unset ACCORD_LOG_ORIGIN`,
+    );
+  }
+  return row.value;
+};

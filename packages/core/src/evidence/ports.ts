@@ -1,0 +1,59 @@
+import type { Sha256Hex } from '../blobs/port.ts';
+import type { TileSource } from '../custody/tiles.ts';
+import type { CaseId } from '../shared/ids.ts';
+import type {
+  CollectionRecord,
+  EventId,
+  ItemFilter,
+  ItemId,
+  ItemOp,
+  ItemOpResult,
+  ItemRecord,
+  StoredCheckpoint,
+  StoredEvent,
+} from './types.ts';
+
+export interface LogState {
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
+/**
+ * Storage of items, custody events and the log's tiles. `append` is the only way to write any of
+ * them, and it writes all of them in one transaction: the database and the log never disagree.
+ */
+export interface EvidenceRepo extends TileSource {
+  /**
+   * Applies every op of every unit and appends their events to the log, in order, in one
+   * transaction (serialised against other writers, also in other processes). Returns one result
+   * list per unit and the new tree head.
+   */
+  append(
+    units: readonly (readonly ItemOp[])[],
+    log: string,
+  ): Promise<{ results: ItemOpResult[][]; state: LogState }>;
+
+  logState(): Promise<LogState>;
+  /** Event bytes of leaves [first, first + count) that exist, in order. */
+  readEntries(first: number, count: number): Promise<Uint8Array[]>;
+  /** Stored events from leaf `first` on, in log order (for audits). */
+  eventsFrom(first: number, limit: number): Promise<StoredEvent[]>;
+  /** A tile read from the database, bypassing any cache (for audits). */
+  readStoredTile(level: number, index: number): Promise<Uint8Array | undefined>;
+  /** Every stored tile, for audits. */
+  listTiles(): AsyncIterable<{ level: number; index: number; hashes: Uint8Array }>;
+
+  insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  listCheckpoints(): Promise<StoredCheckpoint[]>;
+
+  caseExists(caseId: CaseId): Promise<boolean>;
+  getItem(id: ItemId): Promise<ItemRecord | undefined>;
+  listItems(filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }>;
+  listAllItems(): AsyncIterable<ItemRecord>;
+  listDerived(id: ItemId): Promise<ItemRecord[]>;
+  listEvents(id: ItemId): Promise<StoredEvent[]>;
+  getEvent(id: EventId): Promise<StoredEvent | undefined>;
+  listCollections(id: ItemId): Promise<CollectionRecord[]>;
+  itemsWithBlob(sha256: Sha256Hex): Promise<number>;
+}

@@ -1,0 +1,563 @@
+import type { Readable } from 'node:stream';
+import { verifyInclusion } from '@accord/custody';
+import type { Clock } from '../accounts/ports.ts';
+import type { Principal } from '../accounts/service.ts';
+import { parseText } from '../accounts/validate.ts';
+import type { BlobStore, Sha256Hex } from '../blobs/port.ts';
+import { type CustodyAction, type EventDraft, parseEventBytes, type Via } from '../custody/events.ts';
+import type { CustodyLog } from '../custody/log.ts';
+import { hashLeaf } from '../custody/merkle.ts';
+import { type Action, decide } from '../policy/policy.ts';
+import { AccordError, invalid, notFound } from '../shared/errors.ts';
+import {
+  type CaseId,
+  newId,
+  type OrgId,
+  parseCaseId,
+  parseOrgId,
+  parseUserId,
+  type UserId,
+} from '../shared/ids.ts';
+import type { EvidenceRepo } from './ports.ts';
+import type {
+  CollectionRecord,
+  EventId,
+  ItemFilter,
+  ItemId,
+  ItemKind,
+  ItemOp,
+  ItemRecord,
+  NewItem,
+  StoredEvent,
+} from './types.ts';
+import {
+  type CaptureFields,
+  parseCapture,
+  parseDerivedKind,
+  parseEventId,
+  parseFileName,
+  parseItemId,
+} from './validate.ts';
+
+/** What content sniffing and metadata extraction report; fed the same chunks that are stored. */
+export interface ExtractedInfo {
+  readonly mediaType: string;
+  readonly problems: readonly string[];
+  readonly exif?: { readonly gps?: { readonly latitude: number; readonly longitude: number } };
+}
+export interface MetadataExtractor {
+  write(chunk: Uint8Array): void;
+  end(): Promise<ExtractedInfo>;
+}
+
+export interface IngestInput {
+  readonly caseId: unknown;
+  readonly source: Readable | AsyncIterable<Uint8Array>;
+  readonly fileName?: unknown;
+  readonly title?: unknown;
+  readonly sensitive?: boolean;
+  readonly capture?: CaptureFields;
+}
+
+export interface DeriveInput {
+  readonly source: Readable | AsyncIterable<Uint8Array>;
+  readonly kind: unknown;
+  readonly fileName?: unknown;
+  readonly title?: unknown;
+  readonly note?: unknown;
+}
+
+export interface IngestResult {
+  readonly item: ItemRecord;
+  /** false when this case already held the same bytes: a new "collected" event was added. */
+  readonly created: boolean;
+  /** false when the node already stored the same bytes (for any case). */
+  readonly blobCreated: boolean;
+  readonly events: readonly {
+    readonly id: EventId;
+    readonly leafIndex: number;
+    readonly action: CustodyAction;
+  }[];
+}
+
+export type InclusionStatus =
+  | { readonly state: 'verified'; readonly checkpointSize: number }
+  | { readonly state: 'pending' }
+  | { readonly state: 'failed'; readonly problem: string };
+
+export interface TimelineEntry {
+  readonly event: StoredEvent;
+  readonly action: CustodyAction;
+  readonly at: string;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly inLog: InclusionStatus;
+}
+
+/**
+ * The evidence vault: items, their bytes and their custody. Every action on an item becomes a
+ * custody event in the node's log; an action is complete only once its event is durable.
+ * Originals are never changed or deleted.
+ */
+export class Evidence {
+  readonly #repo: EvidenceRepo;
+  readonly #log: CustodyLog;
+  readonly #blobs: BlobStore;
+  readonly #extractor: () => MetadataExtractor;
+  readonly #clock: Clock;
+
+  constructor(deps: {
+    repo: EvidenceRepo;
+    log: CustodyLog;
+    blobs: BlobStore;
+    extractor: () => MetadataExtractor;
+    clock: Clock;
+  }) {
+    this.#repo = deps.repo;
+    this.#log = deps.log;
+    this.#blobs = deps.blobs;
+    this.#extractor = deps.extractor;
+    this.#clock = deps.clock;
+  }
+
+  get log(): CustodyLog {
+    return this.#log;
+  }
+
+  /** Checks a case id before any bytes are read: an unknown case stores nothing. */
+  async requireCase(by: Principal, value: unknown): Promise<CaseId> {
+    this.#authorize(by, 'evidence.add');
+    const caseId = parseCaseId(value);
+    if (!(await this.#repo.caseExists(caseId))) {
+      throw notFound(`there is no case ${caseId}; create one first (accord case create --title …)`);
+    }
+    return caseId;
+  }
+
+  /** Stores the bytes (hashed and encrypted while streaming) and records the collection. */
+  async ingest(by: Principal, input: IngestInput, via: Via): Promise<IngestResult> {
+    const caseId = await this.requireCase(by, input.caseId);
+    const capture = parseCapture(input.capture ?? {});
+    const fileName = parseFileName(input.fileName);
+    const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
+    const extractor = this.#extractor();
+    const stored = await this.#blobs.put(input.source, { onChunk: (chunk) => extractor.write(chunk) });
+    const info = await extractor.end();
+    const now = this.#now();
+    const actor = this.#actor(by, via);
+    const gps = info.exif?.gps;
+    const latitude = capture.latitude ?? gps?.latitude ?? null;
+    const longitude = capture.longitude ?? gps?.longitude ?? null;
+    const item: NewItem = {
+      id: newId<ItemId>(),
+      caseId,
+      sha256: stored.sha256,
+      size: stored.size,
+      mediaType: info.mediaType,
+      title: title ?? fileName ?? `${info.mediaType} ${stored.sha256.slice(0, 12)}`,
+      description: '',
+      kind: 'original',
+      derivedFrom: null,
+      metadata: info as unknown as Record<string, unknown>,
+      problems: info.problems,
+      capturedAt: capture.collectedAt,
+      latitude,
+      longitude,
+      sensitive: input.sensitive === true,
+      holderOrgId: actor.org as OrgId | null,
+      holderUserId: actor.user as UserId | null,
+      createdAt: now,
+      createdBy: actor.user as UserId | null,
+    };
+    const collected = this.#draft('collected', actor, now, {
+      details: { size: stored.size, mediaType: info.mediaType, flagged: info.problems.length > 0 },
+      private: { ...capture, fileName },
+    });
+    const registered = this.#draft('registered', actor, now, {
+      details: { size: stored.size, mediaType: info.mediaType, kind: 'original' },
+    });
+    const [result] = await this.#log.submit([
+      {
+        item: { ensure: item },
+        collection: { ...capture, id: newId(), fileName, createdAt: now },
+        events: [collected],
+        eventsOnCreate: [registered],
+      },
+    ]);
+    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
+    return {
+      item: result.item,
+      created: result.created,
+      blobCreated: stored.created,
+      events: result.events.map((e) => ({ id: e.id, leafIndex: e.leafIndex, action: e.action })),
+    };
+  }
+
+  /** A derivative (redacted copy, transcript…) is a new item linked to its original by events. */
+  async derive(by: Principal, originalId: unknown, input: DeriveInput, via: Via): Promise<IngestResult> {
+    this.#authorize(by, 'evidence.add');
+    const original = await this.#item(originalId);
+    const kind = parseDerivedKind(input.kind);
+    const fileName = parseFileName(input.fileName);
+    const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
+    const note = input.note ? parseText(input.note, 'note', 'the note', 4000) : null;
+    if (original.sealedAt)
+      throw new AccordError('conflict', 'this item is sealed; nothing can be derived from it');
+    const extractor = this.#extractor();
+    const stored = await this.#blobs.put(input.source, { onChunk: (chunk) => extractor.write(chunk) });
+    const info = await extractor.end();
+    if (stored.sha256 === original.sha256) {
+      throw invalid('a derived item must differ from its original (the bytes are identical)');
+    }
+    const now = this.#now();
+    const actor = this.#actor(by, via);
+    const item: NewItem = {
+      id: newId<ItemId>(),
+      caseId: original.caseId,
+      sha256: stored.sha256,
+      size: stored.size,
+      mediaType: info.mediaType,
+      title: title ?? `${kind} of ${original.title}`.slice(0, 300),
+      description: '',
+      kind,
+      derivedFrom: original.id,
+      metadata: info as unknown as Record<string, unknown>,
+      problems: info.problems,
+      capturedAt: original.capturedAt,
+      latitude: original.latitude,
+      longitude: original.longitude,
+      sensitive: original.sensitive,
+      holderOrgId: actor.org as OrgId | null,
+      holderUserId: actor.user as UserId | null,
+      createdAt: now,
+      createdBy: actor.user as UserId | null,
+    };
+    const details = {
+      kind,
+      from: original.sha256,
+      fromItemId: original.id,
+      to: stored.sha256,
+      toItemId: item.id,
+    };
+    const ops: ItemOp[] = [
+      {
+        item: { id: original.id },
+        refuseIfSealed: true,
+        events: [this.#draft('derived', actor, now, { details, private: note ? { note } : undefined })],
+      },
+      {
+        item: { ensure: item },
+        events: [
+          this.#draft('derived', actor, now, { details, private: { fileName, ...(note ? { note } : {}) } }),
+        ],
+        eventsOnCreate: [
+          this.#draft('registered', actor, now, {
+            details: { size: stored.size, mediaType: info.mediaType, kind },
+          }),
+        ],
+      },
+    ];
+    const [, result] = await this.#log.submit(ops);
+    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
+    return {
+      item: result.item,
+      created: result.created,
+      blobCreated: stored.created,
+      events: result.events.map((e) => ({ id: e.id, leafIndex: e.leafIndex, action: e.action })),
+    };
+  }
+
+  async seal(by: Principal, itemId: unknown, reasonInput: unknown, via: Via): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.manage');
+    const item = await this.#item(itemId);
+    const reason = parseText(reasonInput, 'reason', 'the reason for sealing', 2000);
+    if (item.sealedAt) throw new AccordError('conflict', `this item was already sealed on ${item.sealedAt}`);
+    const now = this.#now();
+    return this.#apply({
+      item: { id: item.id },
+      refuseIfSealed: true,
+      patch: { sealedAt: now, sealReason: reason },
+      events: [this.#draft('sealed', this.#actor(by, via), now, { private: { reason } })],
+    });
+  }
+
+  async editMetadata(
+    by: Principal,
+    itemId: unknown,
+    input: { title?: unknown; description?: unknown; sensitive?: unknown },
+    via: Via,
+  ): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.manage');
+    const item = await this.#item(itemId);
+    const patch: { title?: string; description?: string; sensitive?: boolean } = {};
+    if (input.title !== undefined) patch.title = parseText(input.title, 'title', 'the title', 300);
+    if (input.description !== undefined) {
+      patch.description =
+        input.description === '' ? '' : parseText(input.description, 'description', 'the description', 4000);
+    }
+    if (input.sensitive !== undefined) {
+      if (typeof input.sensitive !== 'boolean') throw invalid('sensitive must be true or false');
+      patch.sensitive = input.sensitive;
+    }
+    const changed = Object.keys(patch).filter(
+      (k) => patch[k as keyof typeof patch] !== item[k as keyof typeof patch],
+    );
+    if (changed.length === 0)
+      throw invalid('nothing to change: give a new title, description or sensitivity');
+    return this.#apply({
+      item: { id: item.id },
+      patch,
+      events: [
+        this.#draft('metadata_edited', this.#actor(by, via), this.#now(), {
+          details: { fields: changed.sort().join(',') },
+          private: {
+            before: Object.fromEntries(changed.map((k) => [k, item[k as keyof ItemRecord]])),
+            after: patch,
+          },
+        }),
+      ],
+    });
+  }
+
+  /** Hands custody of an item to another organisation and/or person. */
+  async transfer(
+    by: Principal,
+    itemId: unknown,
+    input: { toOrgId: unknown; toUserId?: unknown; note?: unknown },
+    via: Via,
+  ): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.manage');
+    const item = await this.#item(itemId);
+    const toOrgId = parseOrgId(input.toOrgId);
+    const toUserId = input.toUserId ? parseUserId(input.toUserId) : null;
+    const note = input.note ? parseText(input.note, 'note', 'the note', 4000) : null;
+    return this.#apply({
+      item: { id: item.id },
+      refuseIfSealed: true,
+      patch: { holderOrgId: toOrgId, holderUserId: toUserId },
+      events: [
+        this.#draft('transferred', this.#actor(by, via), this.#now(), {
+          details: {
+            fromOrg: item.holderOrgId,
+            fromUser: item.holderUserId,
+            toOrg: toOrgId,
+            toUser: toUserId,
+          },
+          private: note ? { note } : undefined,
+        }),
+      ],
+    });
+  }
+
+  /** Makes the same bytes an item of another case too; both items record the link. */
+  async linkToCase(by: Principal, itemId: unknown, caseInput: unknown, via: Via): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.manage');
+    const item = await this.#item(itemId);
+    const caseId = parseCaseId(caseInput);
+    if (caseId === item.caseId) throw invalid('the item already belongs to this case');
+    if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
+    const now = this.#now();
+    const actor = this.#actor(by, via);
+    const copy: NewItem = {
+      ...item,
+      id: newId<ItemId>(),
+      caseId,
+      createdAt: now,
+      createdBy: actor.user as UserId | null,
+    };
+    const details = { fromCase: item.caseId, fromItemId: item.id, toCase: caseId, toItemId: copy.id };
+    const [, result] = await this.#log.submit([
+      {
+        item: { id: item.id },
+        refuseIfSealed: true,
+        events: [this.#draft('linked_to_case', actor, now, { details })],
+      },
+      { item: { ensure: copy }, events: [this.#draft('linked_to_case', actor, now, { details })] },
+    ]);
+    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
+    return result.item;
+  }
+
+  /** Reads an item for display; the view is a custody event. */
+  async view(by: Principal, itemId: unknown, via: Via): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.read');
+    const item = await this.#item(itemId);
+    return this.#apply({
+      item: { id: item.id },
+      events: [this.#draft('viewed', this.#actor(by, via), this.#now())],
+    });
+  }
+
+  /** Opens the bytes (or a range of them) after recording the download. */
+  async download(
+    by: Principal,
+    itemId: unknown,
+    range: { start: number; end?: number } | undefined,
+    via: Via,
+  ): Promise<{ item: ItemRecord; stream: Readable; start: number; end: number }> {
+    this.#authorize(by, 'evidence.read');
+    const item = await this.#item(itemId);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? item.size;
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(end) ||
+      start < 0 ||
+      end > item.size ||
+      start > end
+    ) {
+      throw new AccordError(
+        'invalid_input',
+        `the range ${start}–${end} is outside the item's ${item.size} bytes`,
+        {
+          context: { reason: 'bad_range' },
+        },
+      );
+    }
+    const details: Record<string, number> = range ? { start, end } : {};
+    await this.#apply({
+      item: { id: item.id },
+      events: [this.#draft('downloaded', this.#actor(by, via), this.#now(), { details })],
+    });
+    const stream = await this.#blobs.get(item.sha256, { start, end });
+    return { item, stream, start, end };
+  }
+
+  /** Checks one item now (bytes, events, log inclusion) and records that it was verified. */
+  async verifyItem(by: Principal, itemId: unknown, via: Via): Promise<{ ok: boolean; problems: string[] }> {
+    this.#authorize(by, 'evidence.read');
+    const item = await this.#item(itemId);
+    const problems: string[] = [];
+    const blob = await this.#blobs.verifyBlob(item.sha256);
+    if (!blob.ok) problems.push(`the stored bytes: ${blob.problem}`);
+    for (const entry of await this.timeline(by, item.id)) {
+      if (entry.inLog.state === 'failed') problems.push(`event ${entry.event.id}: ${entry.inLog.problem}`);
+    }
+    await this.#apply({
+      item: { id: item.id },
+      events: [
+        this.#draft('verified', this.#actor(by, via), this.#now(), {
+          details: { ok: problems.length === 0 },
+        }),
+      ],
+    });
+    return { ok: problems.length === 0, problems };
+  }
+
+  async get(by: Principal, itemId: unknown): Promise<ItemRecord> {
+    this.#authorize(by, 'evidence.read');
+    return this.#item(itemId);
+  }
+
+  async list(by: Principal, filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }> {
+    this.#authorize(by, 'evidence.read');
+    return this.#repo.listItems({ ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) });
+  }
+
+  async derived(by: Principal, itemId: ItemId): Promise<ItemRecord[]> {
+    this.#authorize(by, 'evidence.read');
+    return this.#repo.listDerived(itemId);
+  }
+
+  async collections(by: Principal, itemId: ItemId): Promise<CollectionRecord[]> {
+    this.#authorize(by, 'evidence.read');
+    return this.#repo.listCollections(itemId);
+  }
+
+  /** The item's custody events, each checked against the latest signed checkpoint. */
+  async timeline(by: Principal, itemId: unknown): Promise<TimelineEntry[]> {
+    this.#authorize(by, 'evidence.read');
+    const item = await this.#item(itemId);
+    const events = await this.#repo.listEvents(item.id);
+    const checkpoint = await this.#repo.latestCheckpoint();
+    const tree = checkpoint ? await this.#log.tree(checkpoint.size) : undefined;
+    const out: TimelineEntry[] = [];
+    let prev: string | null = null;
+    for (const event of events) {
+      let inLog: InclusionStatus = { state: 'pending' };
+      let details: Readonly<Record<string, unknown>> = {};
+      try {
+        const doc = parseEventBytes(event.bytes);
+        details = doc.details;
+        if (doc.prev !== prev) throw new Error('its link to the previous event of this item is broken');
+        if (checkpoint && tree && event.leafIndex < checkpoint.size) {
+          const proof = await tree.inclusionProof(event.leafIndex);
+          await verifyInclusion(
+            event.leafIndex,
+            checkpoint.size,
+            hashLeaf(event.bytes),
+            proof,
+            checkpoint.root,
+          );
+          inLog = { state: 'verified', checkpointSize: checkpoint.size };
+        }
+      } catch (e) {
+        inLog = { state: 'failed', problem: (e as Error).message };
+      }
+      prev = event.hash;
+      out.push({ event, action: event.action, at: event.at, details, inLog });
+    }
+    return out;
+  }
+
+  /** Proves one event's inclusion in the log at the latest checkpoint. */
+  async proveEvent(
+    eventId: unknown,
+  ): Promise<{ event: StoredEvent; checkpoint: string; size: number; proof: Uint8Array[] }> {
+    const id = parseEventId(eventId) as EventId;
+    await this.#log.flush();
+    const event = await this.#repo.getEvent(id);
+    if (!event) throw notFound(`there is no custody event ${id}`);
+    const checkpoint = await this.#log.latestCheckpoint();
+    if (event.leafIndex >= checkpoint.size)
+      throw new AccordError('unavailable', 'the event is not yet covered by a checkpoint');
+    const proof = await (await this.#log.tree(checkpoint.size)).inclusionProof(event.leafIndex);
+    return { event, checkpoint: checkpoint.note, size: checkpoint.size, proof };
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────
+
+  async #apply(op: ItemOp): Promise<ItemRecord> {
+    const [result] = await this.#log.submit([op]);
+    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
+    return result.item;
+  }
+
+  async #item(value: unknown): Promise<ItemRecord> {
+    const id = parseItemId(value) as ItemId;
+    const item = await this.#repo.getItem(id);
+    if (!item) throw notFound(`there is no evidence item ${id}`);
+    return item;
+  }
+
+  #draft(
+    action: CustodyAction,
+    actor: EventDraft['actor'],
+    at: string,
+    extra: { details?: EventDraft['details']; private?: EventDraft['private'] | undefined } = {},
+  ): EventDraft {
+    return {
+      id: newId(),
+      action,
+      at,
+      actor,
+      ...(extra.details ? { details: extra.details } : {}),
+      ...(extra.private ? { private: extra.private } : {}),
+    };
+  }
+
+  #actor(by: Principal, via: Via): EventDraft['actor'] {
+    return 'operator' in by ? { user: null, org: null, via } : { user: by.userId, org: by.orgId, via };
+  }
+
+  #authorize(by: Principal, action: Action): void {
+    if ('operator' in by) return;
+    const d = decide(by, action);
+    if (!d.allowed) throw new AccordError('forbidden', `not allowed: ${d.reason}`);
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+}
+
+export type { ItemKind, Sha256Hex };

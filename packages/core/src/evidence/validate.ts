@@ -1,0 +1,127 @@
+import { parseText } from '../accounts/validate.ts';
+import { invalid } from '../shared/errors.ts';
+import { type CaptureInput, DERIVED_KINDS, type ItemKind } from './types.ts';
+
+const optionalText = (value: unknown, field: string, label: string, max: number): string | null =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+    ? null
+    : parseText(value, field, label, max);
+
+/** ISO-8601 date or date-time; stored as UTC with milliseconds. */
+export const parseTime = (value: unknown, field: string, label: string): string => {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const ok = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text);
+  const date = ok ? new Date(text.replace(' ', 'T')) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw invalid(`${label} must be an ISO-8601 date or time such as 2024-03-01T14:30:00Z`, {
+      field,
+      reason: 'bad_time',
+    });
+  }
+  return date.toISOString();
+};
+
+export const parseLocation = (value: unknown): { latitude: number; longitude: number } | null => {
+  if (value === undefined || value === null || value === '') return null;
+  const text = typeof value === 'string' ? value.trim() : '';
+  const m = /^(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)$/.exec(text);
+  const latitude = m ? Number(m[1]) : Number.NaN;
+  const longitude = m ? Number(m[2]) : Number.NaN;
+  if (!(Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180)) {
+    throw invalid('the location must be "LAT,LON" in decimal degrees, e.g. 50.4501,30.5234', {
+      field: 'location',
+      reason: 'bad_location',
+    });
+  }
+  return { latitude, longitude };
+};
+
+export const parseSourceUrl = (value: unknown): string | null => {
+  const text = optionalText(value, 'sourceUrl', 'the source URL', 2048);
+  if (text === null) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid('the source URL must be an absolute URL such as https://example.org/post/1', {
+      field: 'sourceUrl',
+      reason: 'bad_url',
+    });
+  }
+  if (!/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) {
+    throw invalid('the source URL has no valid scheme', { field: 'sourceUrl', reason: 'bad_url' });
+  }
+  return text;
+};
+
+export interface CaptureFields {
+  readonly collectedBy?: unknown;
+  readonly collectedAt?: unknown;
+  readonly sourceUrl?: unknown;
+  readonly method?: unknown;
+  readonly location?: unknown;
+  readonly note?: unknown;
+}
+
+/** Berkeley Protocol capture fields, all optional, each checked with a specific message. */
+export const parseCapture = (input: CaptureFields): CaptureInput => {
+  const location = parseLocation(input.location);
+  const collectedAt =
+    input.collectedAt === undefined || input.collectedAt === null || input.collectedAt === ''
+      ? null
+      : parseTime(input.collectedAt, 'collectedAt', 'the collection time');
+  return {
+    collectedBy: optionalText(input.collectedBy, 'collectedBy', 'the collector', 200),
+    collectedAt,
+    sourceUrl: parseSourceUrl(input.sourceUrl),
+    method: optionalText(input.method, 'method', 'the method or tool', 300),
+    latitude: location?.latitude ?? null,
+    longitude: location?.longitude ?? null,
+    note: optionalText(input.note, 'note', 'the note', 4000),
+  };
+};
+
+/** A file's name as received: display only, so it must be one plain name. */
+export const parseFileName = (value: unknown): string | null => {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw invalid('the file name must be text', { field: 'fileName' });
+  const name = value.normalize('NFC');
+  if (/[/\\]/.test(name)) {
+    throw invalid('the file name must not contain path separators (/ or \\)', {
+      field: 'fileName',
+      reason: 'path_separator',
+    });
+  }
+  if (name === '.' || name === '..' || name.trim() === '') {
+    throw invalid('the file name must be a name, not "." or ".."', { field: 'fileName', reason: 'bad_name' });
+  }
+  if (name.includes('\uFFFD')) {
+    throw invalid('the file name is not valid UTF-8', { field: 'fileName', reason: 'bad_encoding' });
+  }
+  return parseText(name, 'fileName', 'the file name', 255);
+};
+
+export const parseDerivedKind = (value: unknown): Exclude<ItemKind, 'original'> => {
+  if (typeof value === 'string' && (DERIVED_KINDS as readonly string[]).includes(value)) {
+    return value as Exclude<ItemKind, 'original'>;
+  }
+  throw invalid(`the kind of derived item must be one of ${DERIVED_KINDS.join(', ')}`, {
+    field: 'kind',
+    reason: 'bad_kind',
+  });
+};
+
+const uuid =
+  (what: string, field: string) =>
+  (value: unknown): string => {
+    if (
+      typeof value !== 'string' ||
+      !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)
+    ) {
+      throw invalid(`${what} is a lowercase UUID such as 0b0e8c52-6d1e-4f53-9a2e-3f4a1c9d7e10`, { field });
+    }
+    return value;
+  };
+
+export const parseItemId = uuid('an item id', 'itemId');
+export const parseEventId = uuid('an event id', 'eventId');
