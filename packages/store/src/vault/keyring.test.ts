@@ -42,7 +42,7 @@ describe('Keyring', () => {
         assert.match(keyring.currentId, /^[0-9a-f]{8}$/);
         assert.deepEqual(keyring.ids, [keyring.currentId]);
         assert.equal(keyring.dir, dir);
-        assert.deepEqual((await readdir(dir)).sort(), [`${keyring.currentId}.kek`, 'current']);
+        assert.deepEqual((await readdir(dir)).sort(), [`${keyring.currentId}.kek`, 'current'].sort());
         const text = (await readFile(join(dir, `${keyring.currentId}.kek`), 'utf8')).trim();
         assert.equal(Buffer.from(text, 'base64').byteLength, 32);
         assert.equal(Keyring.idOf(Buffer.from(text, 'base64')), keyring.currentId);
