@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { AccordError, auditNode, type IngestResult, parseCapture } from '@accord/core';
+import { AccordError, auditNode, type IngestResult, type OrgId, parseCapture } from '@accord/core';
 import { CustodyError, parseVerifierKey, toBase64, verifyCheckpoint } from '@accord/custody';
 import type { AccordNode } from '@accord/server';
 import { Keyring } from '@accord/store';
@@ -128,7 +128,7 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
       .requiredOption('--event <id>', 'the custody event')
       .option('--json', 'print JSON instead of the tlog-proof text'),
   ).action(async (opts: { data: string; event: string; json?: boolean }) => {
-    const proof = await withOpenNode(opts.data, (node) => node.evidence.proveEvent(opts.event));
+    const proof = await withOpenNode(opts.data, (node) => node.evidence.proveEvent(OPERATOR, opts.event));
     if (opts.json) {
       out(
         JSON.stringify({
@@ -310,6 +310,22 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
   });
 };
 
+/** The organisation named by --org, or the only one there is. */
+const leadOrganisation = async (node: AccordNode, ref: string | undefined): Promise<OrgId> => {
+  if (ref) return (await node.accounts.resolveOrganisation(ref)).id;
+  const orgs = await node.accounts.listOrganisations(OPERATOR);
+  const [only] = orgs;
+  if (!only)
+    throw new AccordError(
+      'invalid_input',
+      'there is no organisation yet: add one with "accord org add" first',
+    );
+  if (orgs.length > 1) {
+    throw new AccordError('invalid_input', 'there are several organisations: choose the lead one with --org');
+  }
+  return only.id;
+};
+
 interface EvidenceAddOptions {
   readonly data: string;
   readonly case: string;
@@ -421,7 +437,9 @@ const addFiles = async (
       let error: string | undefined;
       try {
         // Counting as the vault pulls (a 'data' listener would start the flow before anyone reads).
-        const stream = counted(createReadStream(file.path), (n) => progress.advance(n));
+        const stream = counted(createReadStream(file.path, { highWaterMark: 1 << 20 }), (n) =>
+          progress.advance(n),
+        );
         result = await node.evidence.ingest(
           OPERATOR,
           {

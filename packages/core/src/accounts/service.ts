@@ -738,6 +738,7 @@ export class Accounts {
   }
 
   async createCase(by: Principal, input: { title: unknown; leadOrgId: OrgId }): Promise<CaseSummary> {
+    this.#authorize(by, 'case.create');
     const c = {
       id: newId<CaseId>(),
       title: parseText(input.title, 'title', 'the case title', 300),

@@ -10,6 +10,9 @@ import { HASH_SIZE, hashChildren, largestPowerOfTwoBelow, subtreeRoot } from './
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 256;
 
+/** Most node hashes and upper tiles one tree view remembers. */
+const MEMO_LIMIT = 65_536;
+
 export interface TileSource {
   /** The stored hashes of tile (level, index), concatenated; undefined when there is none. */
   readTile(level: number, index: number): Promise<Uint8Array | undefined>;
@@ -41,15 +44,41 @@ export class TileTree {
 
   /** Hash of the perfect subtree of 2^height leaves with the given index at that height. */
   async nodeHash(height: number, index: number): Promise<Uint8Array> {
+    const key = height * 2 ** 45 + index;
+    const known = height >= TILE_HEIGHT ? this.#memo.get(key) : undefined;
+    if (known) return known;
     const level = Math.floor(height / TILE_HEIGHT);
     const count = 2 ** (height - level * TILE_HEIGHT);
     const first = index * count;
     const tileIndex = Math.floor(first / TILE_WIDTH);
     const offset = first % TILE_WIDTH;
-    const tile = await this.#source.readTile(level, tileIndex);
-    if (!tile || tile.byteLength < (offset + count) * HASH_SIZE)
+    const tile = await this.#readTile(level, tileIndex);
+    if (!tile || tile.byteLength < (offset + count) * HASH_SIZE) {
       throw missing(level, tileIndex, offset + count);
-    return subtreeRoot(tile, offset, count);
+    }
+    const hash = subtreeRoot(tile, offset, count);
+    if (height >= TILE_HEIGHT) {
+      if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
+      this.#memo.set(key, hash);
+    }
+    return hash;
+  }
+
+  /**
+   * Node hashes above the leaf tiles, and the upper tiles they come from, are remembered: in a tree
+   * of a fixed size they never change, and proofs against one checkpoint share most of them.
+   */
+  readonly #memo = new Map<number, Uint8Array>();
+  readonly #upperTiles = new Map<number, Uint8Array | undefined>();
+
+  async #readTile(level: number, index: number): Promise<Uint8Array | undefined> {
+    if (level === 0) return this.#source.readTile(level, index);
+    const key = level * 2 ** 45 + index;
+    if (this.#upperTiles.has(key)) return this.#upperTiles.get(key);
+    const tile = await this.#source.readTile(level, index);
+    if (this.#upperTiles.size >= MEMO_LIMIT) this.#upperTiles.clear();
+    this.#upperTiles.set(key, tile);
+    return tile;
   }
 
   /** Merkle Tree Hash of leaves [start, end), per RFC 9162 §2.1.1. */

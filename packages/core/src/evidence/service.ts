@@ -501,8 +501,10 @@ export class Evidence {
 
   /** Proves one event's inclusion in the log at the latest checkpoint. */
   async proveEvent(
+    by: Principal,
     eventId: unknown,
   ): Promise<{ event: StoredEvent; checkpoint: string; size: number; proof: Uint8Array[] }> {
+    this.#authorize(by, 'evidence.read');
     const id = parseEventId(eventId) as EventId;
     await this.#log.flush();
     const event = await this.#repo.getEvent(id);

@@ -84,7 +84,64 @@ describeEachDatabase('access matrix', (create, name) => {
       .map((r) => `${r.method} ${r.path}`)
       .filter((k) => !keys.has(k));
     assert.deepEqual(orphaned, [], 'rules without a route');
-    assert.ok(keys.size >= 30, `expected the full route table, found ${keys.size}`);
+    assert.ok(keys.size >= 60, `expected the full route table, found ${keys.size}`);
+  });
+
+  it('the evidence routes are declared with the actions the brief gives them', () => {
+    const expected: Record<string, string> = {
+      'GET /cases': 'case.read',
+      'POST /cases': 'case.create',
+      'GET /evidence': 'evidence.read',
+      'GET /evidence/upload': 'evidence.add',
+      'POST /evidence/upload': 'evidence.add',
+      'GET /evidence/:id': 'evidence.read',
+      'GET /evidence/:id/content': 'evidence.read',
+      'POST /evidence/:id/verify': 'evidence.read',
+      'POST /evidence/:id/seal': 'evidence.manage',
+      'POST /evidence/:id/metadata': 'evidence.manage',
+      'POST /evidence/:id/transfer': 'evidence.manage',
+      'POST /evidence/:id/link': 'evidence.manage',
+      'POST /evidence/:id/derive': 'evidence.add',
+      'GET /assets/upload.js': 'public',
+      'GET /log/checkpoint': 'public',
+      'GET /log/vkey': 'public',
+      'GET /log/tile/*': 'public',
+      'GET /api/v1/cases': 'case.read',
+      'POST /api/v1/cases': 'case.create',
+      'POST /api/v1/cases/:caseId/evidence': 'evidence.add',
+      'GET /api/v1/evidence': 'evidence.read',
+      'GET /api/v1/evidence/:id': 'evidence.read',
+      'GET /api/v1/evidence/:id/content': 'evidence.read',
+      'GET /api/v1/evidence/:id/events': 'evidence.read',
+      'POST /api/v1/evidence/:id/seal': 'evidence.manage',
+      'POST /api/v1/evidence/:id/metadata': 'evidence.manage',
+      'POST /api/v1/evidence/:id/transfer': 'evidence.manage',
+      'POST /api/v1/evidence/:id/derive': 'evidence.add',
+      'POST /api/v1/evidence/:id/link': 'evidence.manage',
+      'POST /api/v1/evidence/:id/verify': 'evidence.read',
+      'GET /api/v1/log/proof': 'evidence.read',
+    };
+    const declared = Object.fromEntries(
+      Object.keys(expected).map((k) => {
+        const [method, path] = k.split(' ') as [string, string];
+        return [k, n.app.registry.find(method, path)?.action];
+      }),
+    );
+    assert.deepEqual(declared, expected);
+  });
+
+  it('only the upload routes stream their bodies past the body limit', () => {
+    const streaming = n.app.registry
+      .all()
+      .filter((r) => r.streamsBody)
+      .map((r) => `${r.method} ${r.path}`)
+      .sort();
+    assert.deepEqual(streaming, [
+      'POST /api/v1/cases/:caseId/evidence',
+      'POST /api/v1/evidence/:id/derive',
+      'POST /evidence/:id/derive',
+      'POST /evidence/upload',
+    ]);
   });
 
   it('every route answers each role exactly as the policy decides', async () => {

@@ -1,5 +1,4 @@
 import {
-  type Action,
   type ApiToken,
   type AuditEvent,
   ORG_KINDS,
@@ -10,19 +9,23 @@ import {
   TOKEN_SCOPES,
   type User,
 } from '@accord/core';
-import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Hono } from 'hono';
+import {
+  API_BASE,
+  type DefineApiRoute,
+  ErrorSchema,
+  errors,
+  IdParam,
+  ok,
+  type ValidInput,
+} from './api-common.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
+import { registerEvidenceApi } from './evidence-api.ts';
 import type { Guard, RouteRegistry, RouteRule } from './routes.ts';
 
-const API_BASE = '/api/v1';
-
 // ── schemas: they validate requests and describe responses in /api/v1/openapi.json ──
-const ErrorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
-  .openapi('Error');
-
 const OrganisationSchema = z
   .object({
     id: z.uuid(),
@@ -79,6 +82,11 @@ const CaseSchema = z
   .object({ id: z.uuid(), title: z.string(), leadOrgId: z.uuid(), createdAt: z.iso.datetime() })
   .openapi('CaseSummary');
 
+const NewCase = z
+  .object({ title: z.string().min(1).max(300) })
+  .strict()
+  .openapi('NewCase');
+
 const NewOrganisation = z
   .object({
     name: z.string().min(1).max(200),
@@ -104,28 +112,10 @@ const UserChange = z
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'send at least one of: role, disabled')
   .openapi('UserChange');
 
-const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-
-const errors = {
-  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorSchema } } },
-  401: {
-    description: 'Not signed in or bad token',
-    content: { 'application/json': { schema: ErrorSchema } },
-  },
-  403: { description: 'Not allowed', content: { 'application/json': { schema: ErrorSchema } } },
-} as const;
-
-const ok = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
-
 const toUser = (u: User) => ({ ...u });
 const toOrg = (o: Organisation) => ({ ...o });
 const toToken = ({ userId: _u, ...t }: ApiToken) => t;
 const toAudit = (e: AuditEvent) => ({ ...e });
-
-type ApiHandler = (c: Context<AppEnv>) => Promise<Response> | Response;
 
 export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: Guard) => {
   const api = new OpenAPIHono<AppEnv>({
@@ -147,12 +137,13 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     },
   });
 
-  const def = (action: Action, config: RouteConfig, handler: ApiHandler) => {
+  const def: DefineApiRoute = (action, config, handler, options = {}) => {
     const rule: RouteRule = {
       method: config.method.toUpperCase() as RouteRule['method'],
       path: API_BASE + config.path.replace(/\{(\w+)\}/g, ':$1'),
       action,
       kind: 'api',
+      ...options,
     };
     registry.add(rule);
     const route = createRoute({
@@ -162,7 +153,8 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     });
     api.openapi(route, handler as never);
   };
-  const json = <T>(c: Context<AppEnv>, key: 'json' | 'param' | 'query'): T => c.req.valid(key as never) as T;
+  const json: ValidInput = <T>(c: Context<AppEnv>, key: 'json' | 'param' | 'query'): T =>
+    c.req.valid(key as never) as T;
 
   def(
     'self',
@@ -342,6 +334,32 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     },
     async (c) => c.json(await c.get('accounts').listCases(c.get('auth')!.actor)),
   );
+  def(
+    'case.create',
+    {
+      method: 'post',
+      path: '/cases',
+      summary: 'Open a case led by your organisation',
+      request: { body: { required: true, content: { 'application/json': { schema: NewCase } } } },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: CaseSchema } } },
+        ...errors,
+      },
+    },
+    async (c) => {
+      const input = json<z.infer<typeof NewCase>>(c, 'json');
+      const actor = c.get('auth')!.actor;
+      const created = await c
+        .get('accounts')
+        .createCase(actor, { title: input.title, leadOrgId: actor.orgId });
+      return c.json(
+        { id: created.id, title: created.title, leadOrgId: created.leadOrgId, createdAt: created.createdAt },
+        201,
+      );
+    },
+  );
+
+  registerEvidenceApi(def, json);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

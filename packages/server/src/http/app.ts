@@ -5,15 +5,17 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
+import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
 import type { AccordNode } from '../node/node.ts';
-import { APP_CSS } from '../web/assets.ts';
+import { APP_CSS, UPLOAD_JS } from '../web/assets.ts';
 import { isLocale, negotiateLocale, translator } from '../web/i18n/index.ts';
 import { describeError, page } from '../web/layout.ts';
 import { registerPages } from '../web/pages/index.ts';
 import { registerApi } from './api.ts';
 import type { AppEnv, AuthState } from './context.ts';
 import { errorBody, toErrorResponse } from './errors.ts';
+import { registerLogRoutes } from './log-routes.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { type Guard, RouteRegistry, type RouteRule } from './routes.ts';
 
@@ -40,12 +42,16 @@ export interface CookieNames {
   readonly lang: string;
 }
 
-// A strict policy: nothing but this node's own stylesheet, forms posting back to the node, and
-// data: images (the enrolment QR code is inline SVG). No scripts at all in this release.
-const CSP = [
+// A strict policy: nothing but this node's own stylesheet and script files (never inline script),
+// requests, images and media from the node itself, forms posting back to the node, and data:
+// images (the enrolment QR code is inline SVG). Nothing from any other origin, no frames, no plugins.
+export const CSP = [
   "default-src 'none'",
+  "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -71,9 +77,11 @@ export const createApp = (options: AppOptions): AccordApp => {
     c.set('accounts', node.accounts);
     c.set('log', log);
     c.set('auth', undefined);
+    c.set('deferredCsrf', undefined);
     await next();
     const h = c.res.headers;
-    h.set('Content-Security-Policy', CSP);
+    // Evidence bytes carry a stricter policy of their own (a sandbox); everything else gets this one.
+    if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', CSP);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('X-Frame-Options', 'DENY');
     h.set('Referrer-Policy', 'no-referrer');
@@ -112,24 +120,25 @@ export const createApp = (options: AppOptions): AccordApp => {
     await next();
   });
 
-  // After the language is known, so that people get the refusal in their language.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) => {
-        const message = `the request body is larger than the limit of ${options.bodyLimitBytes} bytes`;
-        if (wantsJson(c)) return c.json(errorBody('payload_too_large', message), 413);
-        const t = c.get('t');
-        return page(c, {
-          title: t('common.error'),
-          body: '',
-          notices: [{ kind: 'error', text: t('error.tooLarge') }],
-          status: 413,
-        });
-      },
-    }),
-  );
+  // After the language is known, so that people get the refusal in their language. Uploads stream
+  // their bodies and are exempt (their routes are declared with streamsBody).
+  const streamsBody = (c: Context): boolean =>
+    matchedRoutes(c).some((r) => r.method !== 'ALL' && registry.find(r.method, r.path)?.streamsBody === true);
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes,
+    onError: (c) => {
+      const message = `the request body is larger than the limit of ${options.bodyLimitBytes} bytes`;
+      if (wantsJson(c)) return c.json(errorBody('payload_too_large', message), 413);
+      const t = c.get('t');
+      return page(c, {
+        title: t('common.error'),
+        body: '',
+        notices: [{ kind: 'error', text: t('error.tooLarge') }],
+        status: 413,
+      });
+    },
+  });
+  app.use('*', (c, next) => (streamsBody(c) ? next() : limitBody(c, next)));
 
   // ── the guard: one function applies the policy to every declared route ───────
   const guard: Guard =
@@ -210,9 +219,14 @@ export const createApp = (options: AppOptions): AccordApp => {
     c.header('Cache-Control', 'public, max-age=3600');
     return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
+  probe('/assets/upload.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(UPLOAD_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  });
 
   registerPages(app, registry, guard, cookies, options.secureCookies);
   registerApi(app, registry, guard);
+  registerLogRoutes(app, registry, guard, node);
 
   app.notFound((c) => {
     if (wantsJson(c))
@@ -335,6 +349,14 @@ const checkCsrf = async (
         );
   if (c.req.header('Sec-Fetch-Site') === 'cross-site') return refuse();
   let sent = c.req.header('X-CSRF-Token');
+  const expected = auth?.session?.csrfToken ?? c.get('anonCsrf');
+  if (!sent && rule.kind === 'page' && rule.streamsBody) {
+    // A streamed form is not read here (that would buffer it): its handler must find this token
+    // as the body's first field before it reads anything else.
+    if (!/^multipart\/form-data\s*;/i.test(c.req.header('Content-Type') ?? '') || !expected) return refuse();
+    c.set('deferredCsrf', expected);
+    return undefined;
+  }
   if (!sent && rule.kind === 'page') {
     const type = c.req.header('Content-Type') ?? '';
     if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
@@ -342,7 +364,6 @@ const checkCsrf = async (
       sent = typeof body._csrf === 'string' ? body._csrf : undefined;
     }
   }
-  const expected = auth?.session?.csrfToken ?? c.get('anonCsrf');
   if (!sent || !expected || !safeEqual(sent, expected)) return refuse();
   return undefined;
 };

@@ -23,5 +23,10 @@ export interface AppEnv {
     auth: AuthState | undefined;
     /** Token for forms shown before sign-in (double-submit cookie). */
     anonCsrf: string;
+    /**
+     * Set by the guard for a streamed page form: the CSRF token its handler must find as the
+     * body's first field before reading on.
+     */
+    deferredCsrf: string | undefined;
   };
 }

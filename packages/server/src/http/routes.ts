@@ -19,6 +19,11 @@ export interface RouteRule {
   readonly duringSignIn?: boolean;
   /** Reachable while the user must still change their password. */
   readonly beforePasswordChange?: boolean;
+  /**
+   * The handler streams the request body itself (uploads of any size): the global body limit does
+   * not apply, and a page form's CSRF token is checked by the handler as the body's first field.
+   */
+  readonly streamsBody?: boolean;
 }
 
 export class RouteRegistry {
@@ -50,7 +55,7 @@ export const pageRoutes = (app: Hono<AppEnv>, registry: RouteRegistry, guard: Gu
       path: string,
       action: Action,
       handler: Handler,
-      options: Partial<Pick<RouteRule, 'duringSignIn' | 'beforePasswordChange'>> = {},
+      options: Partial<Pick<RouteRule, 'duringSignIn' | 'beforePasswordChange' | 'streamsBody'>> = {},
     ) => {
       const rule: RouteRule = { method, path, action, kind: 'page', ...options };
       registry.add(rule);

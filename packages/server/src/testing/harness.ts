@@ -28,7 +28,12 @@ export interface TestNode {
 export const createTestNode = async (
   create: CreateTestDatabase,
   name: TestDatabaseName,
-  options: { signInPerMinute?: number; bodyLimitBytes?: number; log?: Logger } = {},
+  options: {
+    signInPerMinute?: number;
+    bodyLimitBytes?: number;
+    log?: Logger;
+    checkpointIntervalMs?: number;
+  } = {},
 ): Promise<TestNode> => {
   const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
   const dataDir = join(root, 'data');
@@ -41,7 +46,14 @@ export const createTestNode = async (
       t += ms;
     },
   };
-  const node = await openNode({ dataDir, databaseUrl: pgHandle?.url, clock });
+  const node = await openNode({
+    dataDir,
+    databaseUrl: pgHandle?.url,
+    clock,
+    ...(options.checkpointIntervalMs === undefined
+      ? {}
+      : { checkpointIntervalMs: options.checkpointIntervalMs }),
+  });
   const app = createApp({
     node,
     log: options.log ?? pino({ level: 'silent' }),

@@ -57,5 +57,166 @@ th { font-size: .875rem; color: var(--muted); }
 .row > * { flex: 1 1 20rem; }
 .foot { max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; color: var(--muted); font-size: .875rem; }
 code, .ltr { direction: ltr; unicode-bidi: isolate; }
-@media (max-width: 40rem) { .top { padding: .75rem; } main { padding: 1rem; } }
+input[type=date], input[type=url], input[type=file], textarea { display: block; width: 100%; max-width: 28rem;
+  padding: .5rem .6rem; border: 1px solid #8a93a5; border-radius: .35rem; font: inherit; background: #fff; }
+textarea { min-height: 5rem; }
+input[type=checkbox] + label, label.check { display: inline; font-weight: 400; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: .3rem; font-size: .8rem; font-weight: 600;
+  background: #e4e8ef; color: var(--ink); white-space: nowrap; }
+.badge-ok { background: #dff1e5; color: var(--ok); }
+.badge-pending { background: #fff4d6; color: #6b4e00; }
+.badge-failed, .badge-danger { background: var(--danger); color: #fff; }
+.filters { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: flex-end; }
+.filters > div { flex: 0 1 13rem; }
+.filters button { margin-block-start: .5rem; }
+.pager { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin-block: 1rem; }
+.preview img, .preview video { display: block; max-width: 100%; max-height: 70vh; background: #000; }
+.preview audio { width: 100%; max-width: 40rem; }
+.text-preview { max-height: 32rem; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; background: #fff;
+  border: 1px solid var(--line); padding: .75rem; unicode-bidi: plaintext; text-align: start; }
+/* Sensitive content: blurred until the reader chooses to see it — a checkbox and its label, no script. */
+.sensitive { position: relative; overflow: hidden; border-radius: .35rem; width: fit-content; max-width: 100%;
+  min-width: 16rem; min-height: 8rem; }
+.sensitive .veiled { filter: blur(32px) grayscale(.6); }
+.reveal:checked ~ .veiled { filter: none; }
+.sensitive .cover { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  margin: 0; padding: 1rem; text-align: center; background: rgba(29, 35, 48, .6); color: #fff; font-weight: 700;
+  cursor: pointer; }
+.reveal:checked ~ .cover { display: none; }
+.reveal:focus-visible ~ .cover { outline: 3px solid #f2b01e; outline-offset: -3px; }
+dl.facts { display: grid; grid-template-columns: minmax(9rem, max-content) 1fr; gap: .35rem 1rem; margin: 0; }
+dl.facts dt { font-weight: 600; color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; overflow-wrap: anywhere;
+  direction: ltr; unicode-bidi: isolate; }
+.coordinates { font-size: 1.25rem; font-weight: 600; margin-block: 0 .5rem; }
+.copyable { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.problems { font-weight: 600; }
+.problems ul { margin: .25rem 0 0; }
+details.card > summary { cursor: pointer; font-weight: 700; font-size: 1.1rem; }
+details.card[open] > summary { margin-block-end: .5rem; }
+.upload-status { list-style: none; padding: 0; }
+.upload-status li { margin-block: .5rem; }
+.upload-status progress { width: 12rem; vertical-align: middle; }
+.file-name { font-weight: 600; overflow-wrap: anywhere; }
+.outcome-error { color: var(--danger); font-weight: 600; }
+.table-scroll { overflow-x: auto; }
+@media (max-width: 40rem) { .top { padding: .75rem; } main { padding: 1rem; } dl.facts { grid-template-columns: 1fr; } }
+`;
+
+/**
+ * Progressive enhancement of the upload page (served as /assets/upload.js; the CSP allows scripts
+ * from the node only, never inline). Each chosen file is sent as the raw body of the streaming
+ * API endpoint with XMLHttpRequest, whose upload events drive a progress bar; the outcome of each
+ * file is written with textContent only. Without this script the form posts as multipart/form-data
+ * and the node streams every file all the same.
+ */
+export const UPLOAD_JS = `'use strict';
+(function () {
+  var form = document.getElementById('upload-form');
+  var out = document.getElementById('upload-results');
+  if (!form || !out || typeof XMLHttpRequest === 'undefined' || typeof URLSearchParams === 'undefined') return;
+  var FIELDS = ['collectedBy', 'collectedAt', 'sourceUrl', 'method', 'location', 'note'];
+  var field = function (name) { return form.elements.namedItem(name); };
+  var message = function (key, params) {
+    var text = form.getAttribute('data-msg-' + key) || '';
+    Object.keys(params || {}).forEach(function (k) { text = text.split('{' + k + '}').join(params[k]); });
+    return text;
+  };
+
+  var send = function (file, query, caseId, csrf, entry) {
+    return new Promise(function (resolve) {
+      var params = new URLSearchParams(query);
+      params.set('fileName', file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/v1/cases/' + encodeURIComponent(caseId) + '/evidence?' + params.toString());
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('X-CSRF-Token', csrf);
+      xhr.upload.addEventListener('progress', function (e) {
+        if (e.lengthComputable) { entry.bar.max = e.total || 1; entry.bar.value = e.loaded; }
+      });
+      var finish = function (outcome, text, itemId) {
+        entry.li.setAttribute('data-outcome', outcome);
+        entry.status.className = 'upload-outcome outcome-' + outcome;
+        entry.status.textContent = '';
+        if (itemId) {
+          var a = document.createElement('a');
+          a.href = '/evidence/' + encodeURIComponent(itemId);
+          a.textContent = text;
+          entry.status.appendChild(a);
+        } else {
+          entry.status.textContent = text;
+        }
+        resolve();
+      };
+      xhr.addEventListener('load', function () {
+        var body = null;
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+        if ((xhr.status === 200 || xhr.status === 201) && body && body.item) {
+          entry.bar.value = entry.bar.max;
+          finish(body.created ? 'created' : 'present', message(body.created ? 'created' : 'present'), body.item.id);
+        } else {
+          var why = body && body.error && body.error.message ? body.error.message : 'HTTP ' + xhr.status;
+          finish('error', message('failed', { message: why }));
+        }
+      });
+      xhr.addEventListener('error', function () { finish('error', message('network')); });
+      xhr.addEventListener('abort', function () { finish('error', message('network')); });
+      xhr.send(file);
+    });
+  };
+
+  form.addEventListener('submit', function (event) {
+    var input = field('files');
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    var caseField = field('caseId');
+    if (files.length === 0 || !caseField || !caseField.value) return; // the node explains what is missing
+    event.preventDefault();
+    var query = new URLSearchParams();
+    FIELDS.forEach(function (name) {
+      var el = field(name);
+      if (el && el.value.trim() !== '') query.set(name, el.value);
+    });
+    var sensitive = field('sensitive');
+    if (sensitive && sensitive.checked) query.set('sensitive', 'true');
+    var csrf = field('_csrf').value;
+    var button = form.querySelector('button[type=submit]');
+    if (button) button.disabled = true;
+    var list = out.querySelector('ul');
+    while (list.firstChild) list.removeChild(list.firstChild);
+    out.hidden = false;
+    var entries = files.map(function (file) {
+      var li = document.createElement('li');
+      var name = document.createElement('span');
+      name.className = 'file-name';
+      name.textContent = file.name;
+      var bar = document.createElement('progress');
+      bar.max = file.size || 1;
+      bar.value = 0;
+      var status = document.createElement('span');
+      status.className = 'upload-outcome';
+      status.textContent = message('waiting');
+      li.appendChild(name);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(bar);
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(status);
+      list.appendChild(li);
+      return { li: li, bar: bar, status: status };
+    });
+    var next = Promise.resolve();
+    files.forEach(function (file, i) {
+      next = next.then(function () {
+        entries[i].status.textContent = message('uploading');
+        return send(file, query, caseField.value, csrf, entries[i]);
+      });
+    });
+    next.then(function () {
+      if (button) button.disabled = false;
+      form.reset();
+      out.setAttribute('data-done', 'true');
+    });
+  });
+})();
 `;

@@ -29,6 +29,9 @@ export const notices = (list: readonly Notice[]): Html =>
 
 const navItems: readonly { href: string; key: MessageKey; action: Parameters<typeof can>[1] }[] = [
   { href: '/', key: 'nav.home', action: 'self' },
+  { href: '/cases', key: 'nav.cases', action: 'case.read' },
+  { href: '/evidence', key: 'nav.evidence', action: 'evidence.read' },
+  { href: '/evidence/upload', key: 'nav.upload', action: 'evidence.add' },
   { href: '/organisations', key: 'nav.organisations', action: 'org.read' },
   { href: '/users', key: 'nav.users', action: 'user.read' },
   { href: '/audit', key: 'nav.audit', action: 'audit.read' },

@@ -3,6 +3,10 @@ import type { CookieNames } from '../../http/app.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { type Guard, pageRoutes, type RouteRegistry } from '../../http/routes.ts';
 import { registerAdmin } from './admin.ts';
+import { registerCases } from './cases.ts';
+import { registerEvidenceItem } from './evidence-item.ts';
+import { registerEvidenceList } from './evidence-list.ts';
+import { registerEvidenceUpload } from './evidence-upload.ts';
 import { registerHome } from './home.ts';
 import { registerProfile } from './profile.ts';
 import { registerSignIn } from './sign-in.ts';
@@ -21,4 +25,9 @@ export const registerPages = (
   registerHome(r);
   registerAdmin(r);
   registerProfile(r, cookies, secure);
+  registerCases(r);
+  // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
+  registerEvidenceUpload(r);
+  registerEvidenceList(r);
+  registerEvidenceItem(r);
 };
