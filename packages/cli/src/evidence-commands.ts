@@ -437,8 +437,12 @@ const addFiles = async (
       let error: string | undefined;
       try {
         // Counting as the vault pulls (a 'data' listener would start the flow before anyone reads).
-        const stream = counted(createReadStream(file.path, { highWaterMark: 1 << 20 }), (n) =>
-          progress.advance(n),
+        const stream = counted(
+          createReadStream(file.path, {
+            // Large reads for large files; small ones do not each get a megabyte buffer.
+            highWaterMark: Math.min(Math.max(file.size, 16_384), 1 << 20),
+          }),
+          (n) => progress.advance(n),
         );
         result = await node.evidence.ingest(
           OPERATOR,
