@@ -169,7 +169,8 @@ const peakRss = async (root: string): Promise<void> => {
 };
 
 const openBenchLog = async (root: string) => {
-  const database = await openDatabase({ kind: 'sqlite', path: join(root, 'log.db') });
+  const dir = await mkdtemp(join(root, 'log-'));
+  const database = await openDatabase({ kind: 'sqlite', path: join(dir, 'log.db') });
   await migrateToLatest(database.db, 'sqlite');
   const orgId = newId();
   const caseId = newId();
@@ -187,6 +188,7 @@ const openBenchLog = async (root: string) => {
   const log = new CustodyLog({
     repo,
     signer: await custody.parseSignerKey(skey),
+    verifier: await custody.parseVerifierKey(vkey),
     origin: 'bench.example/log',
     clock: { now: () => new Date() },
   });
@@ -271,8 +273,6 @@ const appendRate = async (root: string): Promise<void> => {
   );
   await log.close();
   await database.close();
-  if (process.env.BENCH_KEEP)
-    await import('node:fs/promises').then((fs) => fs.copyFile(join(root, 'log.db'), '/tmp/bench-log.db'));
 };
 
 /** Inclusion proofs in a 10,000,000-entry tree stored as tiles in the embedded database. */

@@ -174,6 +174,9 @@ describe('accord evidence add, log and verify (embedded database)', () => {
       [['--case', 'nope'], /a case id must be a lowercase UUID/],
       [['--case', caseId, '--location', '91,10'], /the location must be "LAT,LON"/],
       [['--case', caseId, '--collected-at', 'yesterday'], /the collection time must be an ISO-8601/],
+      [['--case', caseId, '--collected-at', '2024-03-01T14:30:00'], /the offset is missing/],
+      [['--case', caseId, '--collected-at', '2024-02-30T10:00:00Z'], /no such date or time/],
+      [['--case', caseId, '--note', 'bell\u0007'], /control characters other than line breaks/],
       [['--case', caseId, '--source-url', 'not a url'], /the source URL must be an absolute URL/],
     ];
     for (const [args, message] of cases) {
@@ -267,11 +270,73 @@ describe('tamper detection: accord verify catches one changed byte anywhere', ()
     base = await newNode(root);
     await randomFiles(join(root, 'tamper-files'), 40, 150_000);
     expectCode(
-      await run(['evidence', 'add', join(root, 'tamper-files'), '--data', base.data, '--case', base.caseId]),
+      await run([
+        'evidence',
+        'add',
+        join(root, 'tamper-files'),
+        join(TESTDATA, 'warc', 'example-digest.warc'),
+        '--data',
+        base.data,
+        '--case',
+        base.caseId,
+        '--collected-by',
+        'Analyst 7',
+        '--location',
+        '50.45,30.52',
+        '--note',
+        'first line\nsecond line',
+      ]),
       0,
     );
     expectCode(await run(['verify', '--data', base.data]), 0);
   });
+
+  // Changes a person with write access to the database could make to what pages and exports show.
+  const rowChanges: [string, string][] = [
+    ['an item title', "UPDATE items SET title = title || 'x' WHERE rowid = 3"],
+    ['an item location', 'UPDATE items SET latitude = latitude + 0.001 WHERE rowid = 2'],
+    ['a hidden WARC digest failure', "UPDATE items SET problems = '[]' WHERE problems <> '[]'"],
+    [
+      'an item seal',
+      "UPDATE items SET sealed_at = '2026-01-01T00:00:00.000Z', seal_reason = 'x' WHERE rowid = 4",
+    ],
+    ['an item holder', "UPDATE items SET holder_org_id = 'someone-else' WHERE rowid = 5"],
+    ['an item size', 'UPDATE items SET size = size + 1 WHERE rowid = 6'],
+    ['an item media type', "UPDATE items SET media_type = 'text/plain' WHERE rowid = 7"],
+    ['an item sensitivity flag', 'UPDATE items SET sensitive = 1 WHERE rowid = 8'],
+    ['a capture record collector', "UPDATE collections SET collected_by = 'Analyst 8' WHERE rowid = 9"],
+    ['a capture record note', "UPDATE collections SET note = 'other' WHERE rowid = 10"],
+    ['an event actor organisation', "UPDATE custody_events SET actor_org_id = 'x' WHERE leaf_index = 11"],
+    [
+      'a private record',
+      "UPDATE custody_events SET private_record = replace(private_record, 'Analyst 7', 'Analyst 8') WHERE leaf_index = 0",
+    ],
+    ['the tree head', 'UPDATE log_state SET size = size - 1'],
+    [
+      'a checkpoint root',
+      'UPDATE log_checkpoints SET root = zeroblob(32) WHERE size = (SELECT max(size) FROM log_checkpoints)',
+    ],
+  ];
+  for (const [what, statement] of rowChanges) {
+    it(`a changed row: ${what}`, async () => {
+      const copy = join(root, `row-${what.replace(/\W+/g, '-')}`);
+      await cp(base.data, copy, { recursive: true });
+      const db = new DatabaseSync(join(copy, 'accord.db'));
+      try {
+        for (const table of ['custody_events', 'collections', 'log_checkpoints']) {
+          db.exec(`DROP TRIGGER IF EXISTS ${table}_no_update`);
+        }
+        const changed = db.prepare(statement).run().changes;
+        assert.ok(Number(changed) >= 1, `the statement changed nothing: ${statement}`);
+      } finally {
+        db.close();
+      }
+      const result = await run(['verify', '--data', copy]);
+      assert.equal(result.code, 1, `verify missed ${what}\n${result.out}`);
+      assert.match(result.out, /^FAILED /m);
+      await rm(copy, { recursive: true, force: true });
+    });
+  }
 
   const flip = (bytes: Uint8Array, at: number): Uint8Array => {
     const copy = Uint8Array.from(bytes);

@@ -456,7 +456,7 @@ const addFiles = async (
               collectedAt: capture.collectedAt,
               sourceUrl: capture.sourceUrl,
               method: capture.method,
-              location: capture.latitude === null ? undefined : `${capture.latitude},${capture.longitude}`,
+              location: opts.location,
               note: capture.note,
             },
           },

@@ -22,6 +22,7 @@ export {
 } from './custody/merkle.ts';
 export * from './custody/tiles.ts';
 export type * from './evidence/ports.ts';
+export * from './evidence/replay.ts';
 export * from './evidence/service.ts';
 export * from './evidence/types.ts';
 export * from './evidence/validate.ts';

@@ -39,7 +39,13 @@ export const startServer = async (
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+      const s = serve({
+        fetch: app.fetch,
+        hostname: config.host,
+        port: config.port,
+        // A large upload over a slow field link may take hours; idle sockets still time out.
+        serverOptions: { requestTimeout: 0 },
+      }) as Server;
       s.once('listening', () => resolve(s));
       s.once('error', reject);
     });

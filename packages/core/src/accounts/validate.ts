@@ -38,6 +38,21 @@ export const parseText = (value: unknown, field: string, label: string, max = 20
   return text;
 };
 
+/** Like parseText, for notes and reasons: line breaks are kept (CRLF becomes LF), other controls refused. */
+export const parseMultilineText = (value: unknown, field: string, label: string, max = 4000): string => {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(`${label} is required`, { field, reason: 'required' });
+  const text = value.replace(/\r\n?/g, '\n').trim().normalize('NFC');
+  if ([...text].length > max)
+    throw invalid(`${label} must be at most ${max} characters`, { field, reason: 'too_long', max });
+  if (/[^\P{Cc}\n\t]/u.test(text))
+    throw invalid(`${label} must not contain control characters other than line breaks and tabs`, {
+      field,
+      reason: 'control_chars',
+    });
+  return text;
+};
+
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 
 /** ISO 3166-1 alpha-2, as known to the runtime's CLDR data. */

@@ -1,6 +1,7 @@
 import { type NoteVerifier, verifyCheckpoint } from '@accord/custody';
 import type { BlobStore, Sha256Hex } from '../blobs/port.ts';
 import type { EvidenceRepo } from '../evidence/ports.ts';
+import { differences, type ReplayedState, replayStep } from '../evidence/replay.ts';
 import { parseEventBytes, privateMatches } from './events.ts';
 import { HASH_SIZE, hashLeaf, sha256Hex, subtreeRoot } from './merkle.ts';
 import { TILE_WIDTH, type TileSource, TileTree } from './tiles.ts';
@@ -122,6 +123,9 @@ export const auditNode = async (deps: AuditDeps): Promise<AuditReport> => {
   const heads = new Map<string, { hash: string; count: number; sha: string; caseId: string }>();
   let leaf = 0;
   const leafTile: { index: number; hashes: Uint8Array } = { index: -1, hashes: new Uint8Array(0) };
+  // Each item's state as its events say, and the private records of "collected" events.
+  const replayed = new Map<string, ReplayedState | undefined>();
+  const collected = new Map<string, Record<string, unknown> | null>();
   for (;;) {
     const events = await repo.eventsFrom(leaf, PAGE);
     for (const e of events) {
@@ -157,6 +161,7 @@ export const auditNode = async (deps: AuditDeps): Promise<AuditReport> => {
           doc.at !== e.at && 'time',
           doc.log !== deps.origin && 'log origin',
           doc.actor.user !== e.actorUserId && 'actor',
+          doc.actor.org !== e.actorOrgId && 'actor organisation',
         ].filter(Boolean);
         if (mismatches.length > 0) {
           report({
@@ -165,6 +170,14 @@ export const auditNode = async (deps: AuditDeps): Promise<AuditReport> => {
             problem: `the database row disagrees with the signed bytes on: ${mismatches.join(', ')}`,
           });
         }
+        let record: Record<string, unknown> | null = null;
+        try {
+          record = e.privateRecord === null ? null : (JSON.parse(e.privateRecord) as Record<string, unknown>);
+        } catch {
+          record = null;
+        }
+        replayed.set(e.itemId, replayStep(replayed.get(e.itemId), doc, record));
+        if (doc.action === 'collected') collected.set(e.id, record);
         if (!privateMatches(doc, e.privateRecord)) {
           report({
             kind: 'event',
@@ -224,6 +237,41 @@ export const auditNode = async (deps: AuditDeps): Promise<AuditReport> => {
         where: `item ${item.id}`,
         problem: 'its hash or case differs from what its custody events record',
       });
+    }
+    const state = replayed.get(item.id);
+    if (head && !state) {
+      report({ kind: 'item', where: `item ${item.id}`, problem: 'it has no "registered" event' });
+    } else if (state) {
+      const differ = differences(item, state);
+      if (differ.length > 0) {
+        report({
+          kind: 'item',
+          where: `item ${item.id}`,
+          problem: `the database differs from what its custody events record, in: ${differ.join(', ')}`,
+        });
+      }
+    }
+    for (const c of await repo.listCollections(item.id)) {
+      const record = collected.get(c.eventId);
+      const fields = [
+        'collectedBy',
+        'collectedAt',
+        'sourceUrl',
+        'method',
+        'latitude',
+        'longitude',
+        'note',
+        'fileName',
+      ] as const;
+      const differ =
+        record === undefined ? ['its event'] : fields.filter((f) => (record?.[f] ?? null) !== c[f]);
+      if (differ.length > 0) {
+        report({
+          kind: 'item',
+          where: `capture record ${c.id} of item ${item.id}`,
+          problem: `it differs from its "collected" event in: ${differ.join(', ')}`,
+        });
+      }
     }
   }
   const eventsMs = performance.now() - t;

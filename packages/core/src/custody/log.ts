@@ -1,4 +1,4 @@
-import { formatCheckpointBody, type NoteSigner, signNote } from '@accord/custody';
+import { formatCheckpointBody, type NoteSigner, type NoteVerifier, signNote } from '@accord/custody';
 import type { Clock } from '../accounts/ports.ts';
 import type { EvidenceRepo, LogState } from '../evidence/ports.ts';
 import type { ItemOp, ItemOpResult, StoredCheckpoint } from '../evidence/types.ts';
@@ -8,6 +8,8 @@ import { TileTree } from './tiles.ts';
 export interface CustodyLogOptions {
   readonly repo: EvidenceRepo;
   readonly signer: NoteSigner;
+  /** The signer's public half, to check checkpoints read back from storage. */
+  readonly verifier: NoteVerifier;
   /** The checkpoint origin; also the signer's key name. */
   readonly origin: string;
   readonly clock: Clock;
@@ -33,6 +35,7 @@ interface Pending {
  */
 export class CustodyLog {
   readonly origin: string;
+  readonly verifier: NoteVerifier;
   readonly #repo: EvidenceRepo;
   readonly #signer: NoteSigner;
   readonly #clock: Clock;
@@ -49,6 +52,7 @@ export class CustodyLog {
 
   constructor(options: CustodyLogOptions) {
     this.origin = options.origin;
+    this.verifier = options.verifier;
     this.#repo = options.repo;
     this.#signer = options.signer;
     this.#clock = options.clock;

@@ -1,6 +1,6 @@
 import type { Sha256Hex } from '../blobs/port.ts';
 import type { TileSource } from '../custody/tiles.ts';
-import type { CaseId } from '../shared/ids.ts';
+import type { CaseId, OrgId, UserId } from '../shared/ids.ts';
 import type {
   CollectionRecord,
   EventId,
@@ -56,4 +56,6 @@ export interface EvidenceRepo extends TileSource {
   getEvent(id: EventId): Promise<StoredEvent | undefined>;
   listCollections(id: ItemId): Promise<CollectionRecord[]>;
   itemsWithBlob(sha256: Sha256Hex): Promise<number>;
+  /** Whether the organisation exists and, when given, the user belongs to it. */
+  holderExists(orgId: OrgId, userId: UserId | null): Promise<boolean>;
 }

@@ -1,10 +1,16 @@
 import type { Readable } from 'node:stream';
-import { verifyInclusion } from '@accord/custody';
+import { verifyCheckpoint, verifyInclusion } from '@accord/custody';
 import type { Clock } from '../accounts/ports.ts';
 import type { Principal } from '../accounts/service.ts';
-import { parseText } from '../accounts/validate.ts';
+import { parseMultilineText, parseText } from '../accounts/validate.ts';
 import type { BlobStore, Sha256Hex } from '../blobs/port.ts';
-import { type CustodyAction, type EventDraft, parseEventBytes, type Via } from '../custody/events.ts';
+import {
+  type CustodyAction,
+  type CustodyEventDoc,
+  type EventDraft,
+  parseEventBytes,
+  type Via,
+} from '../custody/events.ts';
 import type { CustodyLog } from '../custody/log.ts';
 import { hashLeaf } from '../custody/merkle.ts';
 import { type Action, decide } from '../policy/policy.ts';
@@ -19,6 +25,7 @@ import {
   type UserId,
 } from '../shared/ids.ts';
 import type { EvidenceRepo } from './ports.ts';
+import { registration } from './replay.ts';
 import type {
   CollectionRecord,
   EventId,
@@ -87,8 +94,12 @@ export type InclusionStatus =
 
 export interface TimelineEntry {
   readonly event: StoredEvent;
+  /** From the event's signed bytes. */
   readonly action: CustodyAction;
   readonly at: string;
+  readonly actorUserId: UserId | null;
+  readonly actorOrgId: OrgId | null;
+  readonly via: Via | null;
   readonly details: Readonly<Record<string, unknown>>;
   readonly inLog: InclusionStatus;
 }
@@ -172,9 +183,7 @@ export class Evidence {
       details: { size: stored.size, mediaType: info.mediaType, flagged: info.problems.length > 0 },
       private: { ...capture, fileName },
     });
-    const registered = this.#draft('registered', actor, now, {
-      details: { size: stored.size, mediaType: info.mediaType, kind: 'original' },
-    });
+    const registered = this.#draft('registered', actor, now, registration(item));
     const [result] = await this.#log.submit([
       {
         item: { ensure: item },
@@ -199,7 +208,7 @@ export class Evidence {
     const kind = parseDerivedKind(input.kind);
     const fileName = parseFileName(input.fileName);
     const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
-    const note = input.note ? parseText(input.note, 'note', 'the note', 4000) : null;
+    const note = input.note ? parseMultilineText(input.note, 'note', 'the note', 4000) : null;
     if (original.sealedAt)
       throw new AccordError('conflict', 'this item is sealed; nothing can be derived from it');
     const extractor = this.#extractor();
@@ -246,14 +255,11 @@ export class Evidence {
       },
       {
         item: { ensure: item },
+        mustCreate: true,
         events: [
           this.#draft('derived', actor, now, { details, private: { fileName, ...(note ? { note } : {}) } }),
         ],
-        eventsOnCreate: [
-          this.#draft('registered', actor, now, {
-            details: { size: stored.size, mediaType: info.mediaType, kind },
-          }),
-        ],
+        eventsOnCreate: [this.#draft('registered', actor, now, registration(item))],
       },
     ];
     const [, result] = await this.#log.submit(ops);
@@ -269,7 +275,7 @@ export class Evidence {
   async seal(by: Principal, itemId: unknown, reasonInput: unknown, via: Via): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
     const item = await this.#item(itemId);
-    const reason = parseText(reasonInput, 'reason', 'the reason for sealing', 2000);
+    const reason = parseMultilineText(reasonInput, 'reason', 'the reason for sealing', 2000);
     if (item.sealedAt) throw new AccordError('conflict', `this item was already sealed on ${item.sealedAt}`);
     const now = this.#now();
     return this.#apply({
@@ -292,7 +298,9 @@ export class Evidence {
     if (input.title !== undefined) patch.title = parseText(input.title, 'title', 'the title', 300);
     if (input.description !== undefined) {
       patch.description =
-        input.description === '' ? '' : parseText(input.description, 'description', 'the description', 4000);
+        input.description === ''
+          ? ''
+          : parseMultilineText(input.description, 'description', 'the description', 4000);
     }
     if (input.sensitive !== undefined) {
       if (typeof input.sensitive !== 'boolean') throw invalid('sensitive must be true or false');
@@ -327,9 +335,21 @@ export class Evidence {
   ): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
     const item = await this.#item(itemId);
+    if (item.sealedAt)
+      throw new AccordError(
+        'conflict',
+        `this item is sealed (since ${item.sealedAt}); it cannot be transferred`,
+      );
     const toOrgId = parseOrgId(input.toOrgId);
     const toUserId = input.toUserId ? parseUserId(input.toUserId) : null;
-    const note = input.note ? parseText(input.note, 'note', 'the note', 4000) : null;
+    if (!(await this.#repo.holderExists(toOrgId, toUserId))) {
+      throw notFound(
+        toUserId
+          ? `there is no user ${toUserId} in organisation ${toOrgId}`
+          : `there is no organisation ${toOrgId}`,
+      );
+    }
+    const note = input.note ? parseMultilineText(input.note, 'note', 'the note', 4000) : null;
     return this.#apply({
       item: { id: item.id },
       refuseIfSealed: true,
@@ -352,6 +372,8 @@ export class Evidence {
   async linkToCase(by: Principal, itemId: unknown, caseInput: unknown, via: Via): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
     const item = await this.#item(itemId);
+    if (item.sealedAt)
+      throw new AccordError('conflict', `this item is sealed (since ${item.sealedAt}); it cannot be linked`);
     const caseId = parseCaseId(caseInput);
     if (caseId === item.caseId) throw invalid('the item already belongs to this case');
     if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
@@ -361,6 +383,8 @@ export class Evidence {
       ...item,
       id: newId<ItemId>(),
       caseId,
+      holderOrgId: actor.org as OrgId | null,
+      holderUserId: actor.user as UserId | null,
       createdAt: now,
       createdBy: actor.user as UserId | null,
     };
@@ -371,7 +395,14 @@ export class Evidence {
         refuseIfSealed: true,
         events: [this.#draft('linked_to_case', actor, now, { details })],
       },
-      { item: { ensure: copy }, events: [this.#draft('linked_to_case', actor, now, { details })] },
+      {
+        item: { ensure: copy },
+        mustCreate: true,
+        events: [
+          this.#draft('linked_to_case', actor, now, { details }),
+          this.#draft('registered', actor, now, registration(copy)),
+        ],
+      },
     ]);
     if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
     return result.item;
@@ -463,22 +494,41 @@ export class Evidence {
     return this.#repo.listCollections(itemId);
   }
 
-  /** The item's custody events, each checked against the latest signed checkpoint. */
+  /**
+   * The item's custody events as their signed bytes say (not as the database row says), each
+   * checked against the latest checkpoint whose signature verifies with the node's key.
+   */
   async timeline(by: Principal, itemId: unknown): Promise<TimelineEntry[]> {
     this.#authorize(by, 'evidence.read');
     const item = await this.#item(itemId);
     const events = await this.#repo.listEvents(item.id);
-    const checkpoint = await this.#repo.latestCheckpoint();
-    const tree = checkpoint ? await this.#log.tree(checkpoint.size) : undefined;
+    const stored = await this.#repo.latestCheckpoint();
+    let checkpoint: { size: number; root: Uint8Array } | undefined;
+    let checkpointProblem: string | undefined;
+    if (stored) {
+      try {
+        const verified = await verifyCheckpoint(stored.note, [this.#log.verifier], {
+          origin: this.#log.origin,
+        });
+        checkpoint = { size: verified.size, root: verified.rootHash };
+      } catch (e) {
+        checkpointProblem = `the latest checkpoint does not verify: ${(e as Error).message}`;
+      }
+    }
+    const tree = checkpoint
+      ? await this.#log.tree(Math.min(checkpoint.size, (await this.#log.state()).size))
+      : undefined;
     const out: TimelineEntry[] = [];
     let prev: string | null = null;
     for (const event of events) {
-      let inLog: InclusionStatus = { state: 'pending' };
-      let details: Readonly<Record<string, unknown>> = {};
+      let inLog: InclusionStatus = checkpointProblem
+        ? { state: 'failed', problem: checkpointProblem }
+        : { state: 'pending' };
+      let doc: CustodyEventDoc | undefined;
       try {
-        const doc = parseEventBytes(event.bytes);
-        details = doc.details;
+        doc = parseEventBytes(event.bytes);
         if (doc.prev !== prev) throw new Error('its link to the previous event of this item is broken');
+        if (doc.itemId !== item.id || doc.item !== item.sha256) throw new Error('it belongs to another item');
         if (checkpoint && tree && event.leafIndex < checkpoint.size) {
           const proof = await tree.inclusionProof(event.leafIndex);
           await verifyInclusion(
@@ -494,7 +544,16 @@ export class Evidence {
         inLog = { state: 'failed', problem: (e as Error).message };
       }
       prev = event.hash;
-      out.push({ event, action: event.action, at: event.at, details, inLog });
+      out.push({
+        event,
+        action: doc?.action ?? event.action,
+        at: doc?.at ?? event.at,
+        actorUserId: (doc ? doc.actor.user : event.actorUserId) as UserId | null,
+        actorOrgId: (doc ? doc.actor.org : event.actorOrgId) as OrgId | null,
+        via: doc?.actor.via ?? null,
+        details: doc?.details ?? {},
+        inLog,
+      });
     }
     return out;
   }

@@ -82,6 +82,8 @@ export interface ItemOp {
   readonly events: readonly EventDraft[];
   /** Appended after `events` only when `ensure` created the item. */
   readonly eventsOnCreate?: readonly EventDraft[];
+  /** With `ensure`: refuse when the case already holds these bytes (a derivative or link must be new). */
+  readonly mustCreate?: boolean;
   /** Refuse the whole unit when the item is sealed (for actions on sealed items). */
   readonly refuseIfSealed?: boolean;
 }

@@ -1,4 +1,4 @@
-import { parseText } from '../accounts/validate.ts';
+import { parseMultilineText, parseText } from '../accounts/validate.ts';
 import { invalid } from '../shared/errors.ts';
 import { type CaptureInput, DERIVED_KINDS, type ItemKind } from './types.ts';
 
@@ -7,16 +7,59 @@ const optionalText = (value: unknown, field: string, label: string, max: number)
     ? null
     : parseText(value, field, label, max);
 
-/** ISO-8601 date or date-time; stored as UTC with milliseconds. */
+/**
+ * An ISO-8601 date-time with an explicit offset (`Z` or `+02:00`): a time without one would be read
+ * in the server's own time zone and silently shifted. Impossible dates (2024-02-30) are refused,
+ * not rolled over. Stored as UTC with millisecond precision.
+ */
 export const parseTime = (value: unknown, field: string, label: string): string => {
   const text = typeof value === 'string' ? value.trim() : '';
-  const ok = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text);
-  const date = ok ? new Date(text.replace(' ', 'T')) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) {
-    throw invalid(`${label} must be an ISO-8601 date or time such as 2024-03-01T14:30:00Z`, {
-      field,
-      reason: 'bad_time',
-    });
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/.exec(
+      text,
+    );
+  const fail = (why: string) =>
+    invalid(
+      `${label} must be an ISO-8601 time with its offset, such as 2024-03-01T14:30:00Z or 2024-03-01T16:30:00+02:00 (${why})`,
+      {
+        field,
+        reason: 'bad_time',
+      },
+    );
+  if (!m)
+    throw fail(
+      /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text)
+        ? 'the offset is missing'
+        : 'not understood',
+    );
+  const [, y, mo, d, h, mi, sec] = m;
+  // The calendar fields must exist as written: Date.UTC would roll 2024-02-30 over to March.
+  const probe = new Date(
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec ?? 0)),
+  );
+  if (
+    probe.getUTCFullYear() !== Number(y) ||
+    probe.getUTCMonth() !== Number(mo) - 1 ||
+    probe.getUTCDate() !== Number(d) ||
+    probe.getUTCHours() !== Number(h) ||
+    probe.getUTCMinutes() !== Number(mi) ||
+    probe.getUTCSeconds() !== Number(sec ?? 0)
+  ) {
+    throw fail('no such date or time');
+  }
+  const date = new Date(text.replace(' ', 'T'));
+  if (Number.isNaN(date.getTime())) throw fail('not understood');
+  return date.toISOString();
+};
+
+/** For filters: a whole day (`2024-03-01`, meaning 00:00 UTC) or a time as parseTime accepts it. */
+export const parseDateOrTime = (value: unknown, field: string, label: string): string => {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!day) return parseTime(text, field, label);
+  const date = new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])));
+  if (date.toISOString().slice(0, 10) !== text) {
+    throw invalid(`${label} must be a date such as 2024-03-01 (no such date)`, { field, reason: 'bad_time' });
   }
   return date.toISOString();
 };
@@ -77,7 +120,12 @@ export const parseCapture = (input: CaptureFields): CaptureInput => {
     method: optionalText(input.method, 'method', 'the method or tool', 300),
     latitude: location?.latitude ?? null,
     longitude: location?.longitude ?? null,
-    note: optionalText(input.note, 'note', 'the note', 4000),
+    note:
+      input.note === undefined ||
+      input.note === null ||
+      (typeof input.note === 'string' && input.note.trim() === '')
+        ? null
+        : parseMultilineText(input.note, 'note', 'the note', 4000),
   };
 };
 

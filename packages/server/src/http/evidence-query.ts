@@ -5,7 +5,7 @@ import {
   invalid,
   type Principal,
   parseCaseId,
-  parseTime,
+  parseDateOrTime,
 } from '@accord/core';
 import { categoryOf, MEDIA_CATEGORIES, type MediaCategory, prefixOf } from './content.ts';
 
@@ -52,10 +52,10 @@ export const parseEvidenceQuery = (raw: RawEvidenceQuery, defaultLimit = 50): Ev
     }
     out.type = type as MediaCategory;
   }
-  if (!blank(raw.from)) out.from = parseTime(raw.from!.trim(), 'from', 'the start date');
+  if (!blank(raw.from)) out.from = parseDateOrTime(raw.from!.trim(), 'from', 'the start date');
   if (!blank(raw.to)) {
     const to = raw.to!.trim();
-    const parsed = parseTime(to, 'to', 'the end date');
+    const parsed = parseDateOrTime(to, 'to', 'the end date');
     out.to = DATE_ONLY.test(to) ? new Date(Date.parse(parsed) + 86_400_000).toISOString() : parsed;
   }
   if (!blank(raw.hasLocation)) {

@@ -1,4 +1,5 @@
 import { Accounts, type Clock, CustodyLog, Evidence, SecretBox, sha256Hex, systemClock } from '@accord/core';
+import { parseVerifierKey } from '@accord/custody';
 import { createExtractor } from '@accord/extract';
 import {
   bindLogOrigin,
@@ -77,6 +78,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
     const custody = new CustodyLog({
       repo: evidenceRepo,
       signer,
+      verifier: await parseVerifierKey(vkey),
       origin,
       clock,
       ...(options.checkpointIntervalMs === undefined

@@ -126,10 +126,13 @@ export const UPLOAD_JS = `'use strict';
 
   var send = function (file, query, caseId, csrf, entry) {
     return new Promise(function (resolve) {
-      var params = new URLSearchParams(query);
-      params.set('fileName', file.name);
+      // Metadata travels in headers, never in the URL (which proxies log).
       var xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/v1/cases/' + encodeURIComponent(caseId) + '/evidence?' + params.toString());
+      xhr.open('POST', '/api/v1/cases/' + encodeURIComponent(caseId) + '/evidence');
+      xhr.setRequestHeader('X-Accord-File-Name', encodeURIComponent(file.name));
+      query.forEach(function (value, name) {
+        xhr.setRequestHeader('X-Accord-' + name.replace(/[A-Z]/g, function (ch) { return '-' + ch; }), encodeURIComponent(value));
+      });
       xhr.setRequestHeader('Content-Type', 'application/octet-stream');
       xhr.setRequestHeader('Accept', 'application/json');
       xhr.setRequestHeader('X-CSRF-Token', csrf);

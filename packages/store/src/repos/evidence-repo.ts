@@ -82,6 +82,13 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
                 .executeTakeFirst();
               item = row ? toItem(row) : undefined;
             }
+            if (item && op.mustCreate) {
+              throw new AccordError(
+                'conflict',
+                `these bytes are already item ${item.id} of this case; a derivative or link must be new`,
+                { context: { itemId: item.id } },
+              );
+            }
             if (!item) {
               item = { ...wanted, sealedAt: null, sealReason: null, eventCount: 0, headHash: '' };
               created.add(item.id);
@@ -398,6 +405,24 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
       note: r.note,
       createdAt: r.created_at,
     }));
+  }
+
+  async holderExists(orgId: OrgId, userId: UserId | null): Promise<boolean> {
+    if (userId) {
+      const user = await this.#db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', userId)
+        .where('org_id', '=', orgId)
+        .executeTakeFirst();
+      return user !== undefined;
+    }
+    const org = await this.#db
+      .selectFrom('organisations')
+      .select('id')
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    return org !== undefined;
   }
 
   async itemsWithBlob(sha256: Sha256Hex): Promise<number> {

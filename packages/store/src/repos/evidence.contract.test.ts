@@ -40,7 +40,7 @@ const setup = async (database: OpenDatabase) => {
   const signer = await custody.parseSignerKey(skey);
   const verifier = await custody.parseVerifierKey(vkey);
   const repo = new KyselyEvidenceRepo(database.db);
-  const log = new CustodyLog({ repo, signer, origin: ORIGIN, clock, checkpointIntervalMs: 10 });
+  const log = new CustodyLog({ repo, signer, verifier, origin: ORIGIN, clock, checkpointIntervalMs: 10 });
   return { orgId, caseId, repo, log, verifier };
 };
 

@@ -215,8 +215,8 @@ ${
 <div class="table-scroll"><table class="timeline"><thead><tr><th>${t('item.action')}</th><th>${t('item.when')}</th><th>${t('item.actor')}</th><th>${t('item.eventDetails')}</th><th>${t('item.logStatus')}</th></tr></thead><tbody>
 ${timeline.map((e: TimelineEntry) => {
   return html`<tr data-event="${e.event.id}" data-action="${e.action}"><td>${t(`custody.${e.action}`)}</td><td>${formatDate(locale, e.at)}</td><td>${who(
-    e.event.actorUserId,
-    e.event.actorOrgId,
+    e.actorUserId,
+    e.actorOrgId,
   )}</td><td><code>${detailsText(e.details)}</code></td><td>${logBadge(t, e.inLog)}</td></tr>`;
 })}
 </tbody></table></div>
