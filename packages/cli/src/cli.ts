@@ -75,6 +75,8 @@ Environment:
   ACCORD_KEK             base64 key-encryption key(s) for the vault, comma-separated, current
                          first (production); otherwise keys/kek/ in the data folder
   ACCORD_LOG_ORIGIN      the custody log's name in checkpoints (fixed at first start)
+  ACCORD_MAP_TILES       folder of map tiles (<zoom>/<x>/<y>.png) to show item locations on;
+                         served by the node itself, never fetched from elsewhere
 
 Quick start:
   npx accord demo        create ./accord-data with demo data and serve it`,

@@ -28,6 +28,7 @@ export const startServer = async (
     databaseUrl: config.databaseUrl,
     kek: config.kek,
     logOrigin: config.logOrigin,
+    mapTilesDir: config.mapTilesDir,
   });
   const { app } = createApp({
     node,

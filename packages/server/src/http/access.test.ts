@@ -96,6 +96,7 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /evidence/upload': 'evidence.add',
       'GET /evidence/:id': 'evidence.read',
       'GET /evidence/:id/content': 'evidence.read',
+      'GET /map/tiles/:z/:x/:y': 'evidence.read',
       'POST /evidence/:id/verify': 'evidence.read',
       'POST /evidence/:id/seal': 'evidence.manage',
       'POST /evidence/:id/metadata': 'evidence.manage',

@@ -11,8 +11,9 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { seedDemo } from '../node/demo.ts';
 import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+import { testdataPath } from '../testing/testdata.ts';
 
-const JPEG = '/work/shared/testdata/media/exif-samples/jpg/gps/DSCN0010.jpg';
+const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
 const MiB = 1024 * 1024;
 
 type Json = Record<string, unknown>;

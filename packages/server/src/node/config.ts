@@ -14,6 +14,8 @@ export interface NodeConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Base64 key-encryption keys for the vault (ACCORD_KEK); otherwise keys/kek/ in the data folder. */
   readonly kek?: string | undefined;
+  /** A folder of XYZ map tiles (ACCORD_MAP_TILES) to show item locations on. */
+  readonly mapTilesDir?: string | undefined;
   /** The custody log's origin (ACCORD_LOG_ORIGIN), fixed at first start. */
   readonly logOrigin?: string | undefined;
   /** Largest accepted request body for forms and JSON. */

@@ -13,6 +13,7 @@ import {
   type OpenDatabase,
   openDatabase,
 } from '@accord/store';
+import { FolderMapTiles } from '../web/map-tiles.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
 import { loadLogKey } from './log-key.ts';
 
@@ -26,6 +27,8 @@ export interface AccordNode {
   readonly evidence: Evidence;
   readonly evidenceRepo: KyselyEvidenceRepo;
   readonly custody: CustodyLog;
+  /** Map tiles served by the node (ACCORD_MAP_TILES), if configured. */
+  readonly mapTiles: FolderMapTiles | undefined;
   /** The checkpoint signer's verifier key (C2SP signed-note vkey). */
   readonly logVerifierKey: string;
   readonly migrations: MigrationReport;
@@ -39,6 +42,8 @@ export interface OpenNodeOptions {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly clock?: Clock;
+  /** A folder of XYZ map tiles to show item locations on (ACCORD_MAP_TILES). */
+  readonly mapTilesDir?: string | undefined;
   /** Base64 key-encryption keys (ACCORD_KEK); otherwise keys/kek/ in the data folder. */
   readonly kek?: string | undefined;
   /** The log's origin (ACCORD_LOG_ORIGIN); fixed at first start. */
@@ -49,6 +54,7 @@ export interface OpenNodeOptions {
 
 export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> => {
   const folder = await openDataFolder(options.dataDir);
+  const mapTiles = options.mapTilesDir ? await FolderMapTiles.open(options.mapTilesDir) : undefined;
   const kek = options.kek;
   const keyring = kek ? Keyring.fromEnv(kek) : await Keyring.fromFolder(folder.kekDir);
   const database = await openDatabase(
@@ -103,6 +109,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       evidenceRepo,
       custody,
       logVerifierKey: vkey,
+      mapTiles,
       migrations,
       clock,
       close: async () => {

@@ -33,6 +33,7 @@ export const createTestNode = async (
     bodyLimitBytes?: number;
     log?: Logger;
     checkpointIntervalMs?: number;
+    mapTilesDir?: string;
   } = {},
 ): Promise<TestNode> => {
   const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
@@ -53,6 +54,7 @@ export const createTestNode = async (
     ...(options.checkpointIntervalMs === undefined
       ? {}
       : { checkpointIntervalMs: options.checkpointIntervalMs }),
+    mapTilesDir: options.mapTilesDir,
   });
   const app = createApp({
     node,

@@ -49,6 +49,7 @@ th { font-size: .875rem; color: var(--muted); }
   border: 1px dashed var(--muted); padding: .5rem .75rem; display: inline-block; direction: ltr;
   unicode-bidi: isolate; user-select: all; word-break: break-all; }
 .qr svg { width: 14rem; height: 14rem; background: #fff; }
+.map { display: block; width: 100%; max-width: 32rem; aspect-ratio: 1; border: 1px solid #ccd; background: #eef; }
 .muted { color: var(--muted); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .inline-form { display: inline; }

@@ -8,6 +8,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { initDataFolder } from '../../node/data-folder.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
 import { type RunningServer, startServer } from '../../server.ts';
+import { testdataPath } from '../../testing/testdata.ts';
 
 /**
  * The evidence pages in a real headless Chromium against a real server: upload through the page
@@ -17,7 +18,7 @@ import { type RunningServer, startServer } from '../../server.ts';
  */
 const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results');
-const JPEG = '/work/shared/testdata/media/exif-samples/jpg/gps/DSCN0010.jpg';
+const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
 
 describe('evidence pages in Chromium', () => {
   let root: string;

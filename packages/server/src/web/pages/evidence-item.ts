@@ -85,6 +85,7 @@ export const registerEvidenceItem = (r: PageRoutes) => {
     const actor = auth.actor;
     const node = c.get('node');
     const evidence = node.evidence;
+    const mapTiles = node.mapTiles;
     const accounts = c.get('accounts');
     const [collections, derived, timeline, cases, orgs, users, original] = await Promise.all([
       evidence.collections(actor, item.id),
@@ -172,7 +173,7 @@ ${metadataView(t, locale, meta)}
 <section class="card" aria-labelledby="h-location"><h2 id="h-location">${t('item.location')}</h2>
 ${
   item.latitude !== null && item.longitude !== null
-    ? locationView(t, locale, item.latitude, item.longitude)
+    ? locationView(t, locale, item.latitude, item.longitude, mapTiles ? { tiles: mapTiles } : {})
     : html`<p class="muted">${t('item.noLocation')}</p>`
 }
 </section>
@@ -440,6 +441,19 @@ ${
   r.get('/evidence/:id', 'evidence.read', async (c) => {
     const item = await c.get('node').evidence.view(c.get('auth')!.actor, c.req.param('id'), 'web');
     return itemPage(c, item);
+  });
+
+  // Map tiles from the node's own tile folder (ACCORD_MAP_TILES), for the location maps.
+  r.get('/map/tiles/:z/:x/:y', 'evidence.read', async (c) => {
+    const tiles = c.get('node').mapTiles;
+    const m = /^(\d+)\.png$/.exec(c.req.param('y') ?? '');
+    const tile =
+      tiles && m
+        ? await tiles.tile(Number(c.req.param('z')), Number(c.req.param('x')), Number(m[1]))
+        : undefined;
+    if (!tile) return c.text('no such map tile', 404);
+    c.header('Cache-Control', 'private, max-age=86400');
+    return c.body(tile as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
   });
 
   r.get('/evidence/:id/content', 'evidence.read', async (c) => {

@@ -4,9 +4,10 @@ import { after, before, it } from 'node:test';
 import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
 import { TestClient } from '../../testing/client.ts';
 import { createTestNode, describeEachDatabase, type TestNode } from '../../testing/harness.ts';
+import { testdataPath } from '../../testing/testdata.ts';
 
-const JPEG = '/work/shared/testdata/media/exif-samples/jpg/gps/DSCN0010.jpg';
-const WARC = '/work/shared/testdata/warc/example-digest.warc';
+const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
+const WARC = testdataPath('warc', 'example-digest.warc');
 
 /**
  * The evidence pages without JavaScript: cases, the upload form posted as multipart/form-data and
