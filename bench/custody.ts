@@ -321,12 +321,15 @@ const proofTime = async (root: string): Promise<void> => {
       await custody.verifyInclusion(index, n, hashLeafSync(leaf), proof, treeRoot);
     }
   }
-  times.sort((a, b) => a - b);
-  const p50 = times[Math.floor(times.length / 2)] ?? 0;
-  const p99 = times[Math.floor(times.length * 0.99)] ?? 0;
-  const max = times.at(-1) ?? 0;
+  // The very first proof also pays for compiling the code paths; it is reported on its own.
+  const first = times[0] ?? 0;
+  const warm = times.slice(1).sort((a, b) => a - b);
+  const p50 = warm[Math.floor(warm.length / 2)] ?? 0;
+  const p99 = warm[Math.floor(warm.length * 0.99)] ?? 0;
+  const max = warm.at(-1) ?? 0;
   report(
-    `inclusion proof in a 10,000,000-entry log (tiles in SQLite, built in ${buildS.toFixed(0)} s; 2,000 random leaves, first ones cold): median ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms (target < 5 ms)`,
+    `inclusion proof in a 10,000,000-entry log (tiles in SQLite, built in ${buildS.toFixed(0)} s; 2,000 random leaves, tiles read from the database, not preloaded): ` +
+      `first proof ${first.toFixed(1)} ms, then median ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms (target < 5 ms)`,
     p99 < 5,
   );
   await log.close();

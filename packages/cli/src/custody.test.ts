@@ -261,6 +261,23 @@ describe('accord evidence add, log and verify (embedded database)', () => {
     const afterKeys = await readdir(join(data, 'keys', 'kek'));
     assert.notDeepEqual(afterKeys.sort(), before.sort());
     expectCode(await run(['verify', '--data', data]), 0);
+
+    // While a server runs on the folder, old keys are not retired (it still wraps with them).
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      await writeFile(join(data, 'serve.pid'), `${sleeper.pid}\n`);
+      const refused = expectCode(await run(['keys', 'rotate', '--data', data, '--retire']), 1);
+      assert.match(
+        refused.err,
+        /accord serve is running on this data folder \(pid \d+\).*no key was retired/,
+      );
+      assert.equal((await readdir(join(data, 'keys', 'kek'))).filter((k) => k.endsWith('.kek')).length, 2);
+    } finally {
+      sleeper.kill();
+    }
+    await rm(join(data, 'serve.pid'));
+    expectCode(await run(['keys', 'rotate', '--data', data, '--retire']), 0);
+    expectCode(await run(['verify', '--data', data]), 0);
   });
 });
 

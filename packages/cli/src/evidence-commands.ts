@@ -4,7 +4,7 @@ import { basename, resolve, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { AccordError, auditNode, type IngestResult, type OrgId, parseCapture } from '@accord/core';
 import { CustodyError, parseVerifierKey, toBase64, verifyCheckpoint } from '@accord/custody';
-import type { AccordNode } from '@accord/server';
+import { type AccordNode, servingPid } from '@accord/server';
 import { Keyring } from '@accord/store';
 import type { Command } from 'commander';
 
@@ -299,6 +299,13 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
         );
       }
       if (opts.retire && !ctx.env.ACCORD_KEK) {
+        const pid = await servingPid(node.folder);
+        if (pid !== undefined) {
+          throw new AccordError(
+            'conflict',
+            `accord serve is running on this data folder (pid ${pid}) and still wraps new data keys with the old key; the data keys were re-wrapped, but no key was retired: stop the node and run "accord keys rotate --retire" again`,
+          );
+        }
         const retired = await node.blobs.retireUnusedKeys();
         out(
           retired.retired.length > 0

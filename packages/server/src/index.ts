@@ -1,6 +1,12 @@
 export { createApp } from './http/app.ts';
 export { DEFAULTS, LOG_LEVELS, type NodeConfig, parseHost, parseLogLevel, parsePort } from './node/config.ts';
-export { type DataFolder, initDataFolder, isDataFolder, openDataFolder } from './node/data-folder.ts';
+export {
+  type DataFolder,
+  initDataFolder,
+  isDataFolder,
+  openDataFolder,
+  servingPid,
+} from './node/data-folder.ts';
 export { DEMO_PASSWORD, seedDemo } from './node/demo.ts';
 export { type AccordNode, openNode } from './node/node.ts';
 export { createLogger, type RunningServer, startServer } from './server.ts';

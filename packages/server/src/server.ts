@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { createApp } from './http/app.ts';
 import type { NodeConfig } from './node/config.ts';
+import { markServing } from './node/data-folder.ts';
 import { type AccordNode, openNode } from './node/node.ts';
 
 export interface RunningServer {
@@ -65,6 +66,7 @@ export const startServer = async (
     }
     throw e;
   }
+  const release = await markServing(node.folder);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -95,6 +97,7 @@ export const startServer = async (
         server.closeIdleConnections();
       });
       await node.close();
+      await release();
     })();
     return stopping;
   };

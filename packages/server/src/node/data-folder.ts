@@ -154,3 +154,32 @@ export const openDataFolder = async (target: string): Promise<DataFolder> => {
 };
 
 export const isDataFolder = async (dir: string): Promise<boolean> => exists(join(resolve(dir), MARKER));
+
+const SERVE_PID = 'serve.pid';
+
+/**
+ * Records that `accord serve` runs on this folder, so that commands that must not run alongside it
+ * (retiring vault keys the server still wraps new data keys with) can refuse. Returns the release.
+ */
+export const markServing = async (folder: DataFolder): Promise<() => Promise<void>> => {
+  const path = join(folder.dir, SERVE_PID);
+  await writeFile(path, `${process.pid}\n`, { mode: 0o600 });
+  return async () => {
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (current.trim() === String(process.pid)) await rm(path, { force: true });
+  };
+};
+
+/** The pid of a live `accord serve` on this folder, if there is one. */
+export const servingPid = async (folder: DataFolder): Promise<number | undefined> => {
+  const text = await readFile(join(folder.dir, SERVE_PID), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else; it still counts.
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+};
