@@ -17,7 +17,7 @@ import {
   TileTree,
 } from '@accord/core';
 import * as custody from '@accord/custody';
-import { KyselyEvidenceRepo, migrateToLatest, openDatabase } from '@accord/store';
+import { appendLeafHashes, KyselyEvidenceRepo, migrateToLatest, openDatabase } from '@accord/store';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ACCORD = join(ROOT, 'packages', 'cli', 'bin', 'accord.js');
@@ -290,21 +290,7 @@ const proofTime = async (root: string): Promise<void> => {
       leaf.writeUInt32BE(size + i, 0);
       hashes.push(hashLeafSync(leaf));
     }
-    const grown = await appendLeaves(source, size, hashes);
-    await database.db.transaction().execute(async (trx) => {
-      for (const w of grown.writes) {
-        await trx
-          .insertInto('log_tiles')
-          .values({ level: w.level, idx: w.index, hashes: w.hashes })
-          .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: w.hashes }))
-          .execute();
-      }
-      await trx
-        .updateTable('log_state')
-        .set({ size: grown.size, root: grown.root })
-        .where('id', '=', 1)
-        .execute();
-    });
+    const grown = await database.db.transaction().execute((trx) => appendLeafHashes(trx, size, hashes));
     size = grown.size;
   }
   const buildS = (performance.now() - t) / 1000;

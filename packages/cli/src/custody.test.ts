@@ -166,6 +166,23 @@ describe('accord evidence add, log and verify (embedded database)', () => {
     assert.match(audit.out, /^OK: 21 log entries/m);
   });
 
+  it('shows a progress bar on a terminal and ends with a summary', async () => {
+    const { data, caseId } = await newNode(root);
+    await randomFiles(join(root, 'progress-files'), 30, 200_000);
+    const result = expectCode(
+      await run(['evidence', 'add', join(root, 'progress-files'), '--data', data, '--case', caseId], {
+        tty: true,
+      }),
+      0,
+    );
+    assert.match(result.err, /\r\[#*\.*\] +\d+% {2}\d+\/30 files/);
+    assert.match(result.err, /30\/30 files/);
+    assert.match(
+      result.out,
+      /^30 file\(s\): 30 added, 0 already in the case, 0 failed, 0 flagged; 30 new blob\(s\)/m,
+    );
+  });
+
   it('refuses bad input with a clear message and stores nothing', async () => {
     const { data, caseId } = await newNode(root);
     const file = join(TESTDATA, 'warc', 'example.warc');

@@ -13,7 +13,7 @@ export interface Run {
 /** Runs the CLI in this process, with its output captured; the environment is only what is given. */
 export const run = async (
   argv: readonly string[],
-  options: { env?: Record<string, string>; onServing?: CliIo['onServing'] } = {},
+  options: { env?: Record<string, string>; onServing?: CliIo['onServing']; tty?: boolean } = {},
 ): Promise<Run> => {
   const chunks = { out: [] as string[], err: [] as string[] };
   const sink = (into: string[]) =>
@@ -24,10 +24,13 @@ export const run = async (
       },
     });
   const started = performance.now();
+  const stderr = sink(chunks.err);
+  // A terminal, as far as the progress bar can tell.
+  if (options.tty) Object.assign(stderr, { isTTY: true, columns: 120 });
   const code = await runCli(argv, {
     env: { ACCORD_LOG_LEVEL: 'silent', ...options.env },
     stdout: sink(chunks.out),
-    stderr: sink(chunks.err),
+    stderr,
     stdin: Readable.from([]),
     ...(options.onServing ? { onServing: options.onServing } : {}),
   });

@@ -3,7 +3,7 @@ import { verifyCheckpoint, verifyInclusion } from '@accord/custody';
 import type { Clock } from '../accounts/ports.ts';
 import type { Principal } from '../accounts/service.ts';
 import { parseMultilineText, parseText } from '../accounts/validate.ts';
-import type { BlobStore, Sha256Hex } from '../blobs/port.ts';
+import type { BlobStore, Sha256Hex, StoredBlob } from '../blobs/port.ts';
 import {
   type CustodyAction,
   type CustodyEventDoc,
@@ -150,35 +150,20 @@ export class Evidence {
     const capture = parseCapture(input.capture ?? {});
     const fileName = parseFileName(input.fileName);
     const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
-    const extractor = this.#extractor();
-    const stored = await this.#blobs.put(input.source, { onChunk: (chunk) => extractor.write(chunk) });
-    const info = await extractor.end();
+    const { stored, info } = await this.#store(input.source);
     const now = this.#now();
     const actor = this.#actor(by, via);
     const gps = info.exif?.gps;
-    const latitude = capture.latitude ?? gps?.latitude ?? null;
-    const longitude = capture.longitude ?? gps?.longitude ?? null;
-    const item: NewItem = {
-      id: newId<ItemId>(),
+    const item = this.#newItem(stored, info, actor, now, {
       caseId,
-      sha256: stored.sha256,
-      size: stored.size,
-      mediaType: info.mediaType,
       title: title ?? fileName ?? `${info.mediaType} ${stored.sha256.slice(0, 12)}`,
-      description: '',
       kind: 'original',
       derivedFrom: null,
-      metadata: info as unknown as Record<string, unknown>,
-      problems: info.problems,
       capturedAt: capture.collectedAt,
-      latitude,
-      longitude,
+      latitude: capture.latitude ?? gps?.latitude ?? null,
+      longitude: capture.longitude ?? gps?.longitude ?? null,
       sensitive: input.sensitive === true,
-      holderOrgId: actor.org as OrgId | null,
-      holderUserId: actor.user as UserId | null,
-      createdAt: now,
-      createdBy: actor.user as UserId | null,
-    };
+    });
     const collected = this.#draft('collected', actor, now, {
       details: { size: stored.size, mediaType: info.mediaType, flagged: info.problems.length > 0 },
       private: { ...capture, fileName },
@@ -211,35 +196,22 @@ export class Evidence {
     const note = input.note ? parseMultilineText(input.note, 'note', 'the note', 4000) : null;
     if (original.sealedAt)
       throw new AccordError('conflict', 'this item is sealed; nothing can be derived from it');
-    const extractor = this.#extractor();
-    const stored = await this.#blobs.put(input.source, { onChunk: (chunk) => extractor.write(chunk) });
-    const info = await extractor.end();
+    const { stored, info } = await this.#store(input.source);
     if (stored.sha256 === original.sha256) {
       throw invalid('a derived item must differ from its original (the bytes are identical)');
     }
     const now = this.#now();
     const actor = this.#actor(by, via);
-    const item: NewItem = {
-      id: newId<ItemId>(),
+    const item = this.#newItem(stored, info, actor, now, {
       caseId: original.caseId,
-      sha256: stored.sha256,
-      size: stored.size,
-      mediaType: info.mediaType,
       title: title ?? `${kind} of ${original.title}`.slice(0, 300),
-      description: '',
       kind,
       derivedFrom: original.id,
-      metadata: info as unknown as Record<string, unknown>,
-      problems: info.problems,
       capturedAt: original.capturedAt,
       latitude: original.latitude,
       longitude: original.longitude,
       sensitive: original.sensitive,
-      holderOrgId: actor.org as OrgId | null,
-      holderUserId: actor.user as UserId | null,
-      createdAt: now,
-      createdBy: actor.user as UserId | null,
-    };
+    });
     const details = {
       kind,
       from: original.sha256,
@@ -576,6 +548,41 @@ export class Evidence {
   }
 
   // ── internals ────────────────────────────────────────────────────────────────
+
+  /** Streams bytes into the vault while the extractor sees the same chunks (the source is read once). */
+  async #store(
+    source: Readable | AsyncIterable<Uint8Array>,
+  ): Promise<{ stored: StoredBlob; info: ExtractedInfo }> {
+    const extractor = this.#extractor();
+    const stored = await this.#blobs.put(source, { onChunk: (chunk) => extractor.write(chunk) });
+    return { stored, info: await extractor.end() };
+  }
+
+  #newItem(
+    stored: StoredBlob,
+    info: ExtractedInfo,
+    actor: EventDraft['actor'],
+    now: string,
+    fields: Pick<
+      NewItem,
+      'caseId' | 'title' | 'kind' | 'derivedFrom' | 'capturedAt' | 'latitude' | 'longitude' | 'sensitive'
+    >,
+  ): NewItem {
+    return {
+      ...fields,
+      id: newId<ItemId>(),
+      sha256: stored.sha256,
+      size: stored.size,
+      mediaType: info.mediaType,
+      description: '',
+      metadata: info as unknown as Record<string, unknown>,
+      problems: info.problems,
+      holderOrgId: actor.org as OrgId | null,
+      holderUserId: actor.user as UserId | null,
+      createdAt: now,
+      createdBy: actor.user as UserId | null,
+    };
+  }
 
   async #apply(op: ItemOp): Promise<ItemRecord> {
     const [result] = await this.#log.submit([op]);

@@ -195,21 +195,8 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
           .values(collectionRows.slice(i, i + INSERT_CHUNK))
           .execute();
       }
-      const tiles = { readTile: (level: number, index: number) => readTile(trx, level, index) };
-      const grown = await appendLeaves(tiles, size, leafHashes);
-      for (const w of grown.writes) {
-        await trx
-          .insertInto('log_tiles')
-          .values({ level: w.level, idx: w.index, hashes: w.hashes })
-          .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: w.hashes }))
-          .execute();
-      }
-      await trx
-        .updateTable('log_state')
-        .set({ size: grown.size, root: grown.root })
-        .where('id', '=', 1)
-        .execute();
-      return { results, state: { size: grown.size, root: grown.root } };
+      const state = await appendLeafHashes(trx, size, leafHashes);
+      return { results, state };
     });
   }
 
@@ -434,6 +421,33 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
     return Number(row.n);
   }
 }
+
+/**
+ * Appends leaf hashes to the stored tree inside a transaction that already holds the log's write
+ * lock: grows the tiles and writes the new tree head. Only `append` (and benchmarks building large
+ * synthetic trees) call it.
+ */
+export const appendLeafHashes = async (
+  trx: Transaction<Database>,
+  size: number,
+  leafHashes: readonly Uint8Array[],
+): Promise<LogState> => {
+  const tiles = { readTile: (level: number, index: number) => readTile(trx, level, index) };
+  const grown = await appendLeaves(tiles, size, leafHashes);
+  for (const w of grown.writes) {
+    await trx
+      .insertInto('log_tiles')
+      .values({ level: w.level, idx: w.index, hashes: w.hashes })
+      .onConflict((oc) => oc.columns(['level', 'idx']).doUpdateSet({ hashes: w.hashes }))
+      .execute();
+  }
+  await trx
+    .updateTable('log_state')
+    .set({ size: grown.size, root: grown.root })
+    .where('id', '=', 1)
+    .execute();
+  return { size: grown.size, root: grown.root };
+};
 
 const readTile = async (db: Db, level: number, index: number): Promise<Uint8Array | undefined> => {
   const row = await db
