@@ -6,13 +6,13 @@ import { copyFile, mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  appendLeaves,
   auditNode,
   CustodyLog,
   hashLeafSync,
   type ItemId,
   type NewItem,
   newId,
+  registration,
   type Sha256Hex,
   TileTree,
 } from '@accord/core';
@@ -222,7 +222,20 @@ const appendRate = async (root: string): Promise<void> => {
       createdBy: null,
     };
     items.push(item.id);
-    await log.submit([{ item: { ensure: item }, events: [] }]);
+    await log.submit([
+      {
+        item: { ensure: item },
+        events: [
+          {
+            id: newId(),
+            action: 'registered',
+            at: item.createdAt,
+            actor: { user: null, org: null, via: 'cli' },
+            ...registration(item),
+          },
+        ],
+      },
+    ]);
   }
   const total = 200_000;
   const t = performance.now();
@@ -283,7 +296,6 @@ const proofTime = async (root: string): Promise<void> => {
   let size = 0;
   const t = performance.now();
   const leaf = Buffer.alloc(40);
-  const source = { readTile: (l: number, i: number) => repo.readStoredTile(l, i) };
   while (size < n) {
     const hashes: Uint8Array[] = [];
     for (let i = 0; i < Math.min(batch, n - size); i += 1) {

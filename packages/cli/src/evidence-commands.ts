@@ -33,23 +33,12 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
       .requiredOption('--title <text>', 'the case title')
       .option('--org <id or name>', 'lead organisation (default: the only organisation)'),
   ).action(async (opts: { data: string; title: string; org?: string }) => {
-    const created = await withOpenNode(opts.data, async (node) => {
-      const orgs = await node.accounts.listOrganisations(OPERATOR);
-      let leadOrgId = orgs[0]?.id;
-      if (opts.org) leadOrgId = (await node.accounts.resolveOrganisation(opts.org)).id;
-      else if (orgs.length === 0) {
-        throw new AccordError(
-          'invalid_input',
-          'there is no organisation yet: add one with "accord org add" first',
-        );
-      } else if (orgs.length > 1) {
-        throw new AccordError(
-          'invalid_input',
-          'there are several organisations: choose the lead one with --org',
-        );
-      }
-      return node.accounts.createCase(OPERATOR, { title: opts.title, leadOrgId: leadOrgId as never });
-    });
+    const created = await withOpenNode(opts.data, async (node) =>
+      node.accounts.createCase(OPERATOR, {
+        title: opts.title,
+        leadOrgId: await leadOrganisation(node, opts.org),
+      }),
+    );
     out(`opened case "${created.title}"`);
     out(created.id);
   });
