@@ -1,22 +1,11 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { type Accounts, isAccordError, ORG_KINDS, ROLES } from '@accord/core';
-import {
-  DEFAULTS,
-  DEMO_PASSWORD,
-  initDataFolder,
-  isDataFolder,
-  type NodeConfig,
-  openNode,
-  parseHost,
-  parseLogLevel,
-  parsePort,
-  type RunningServer,
-  seedDemo,
-  startServer,
-} from '@accord/server';
+import type { NodeConfig, RunningServer } from '@accord/server';
+import { DEFAULTS, DEMO_PASSWORD } from '@accord/server/defaults';
 import { Command, CommanderError, Option } from 'commander';
-import { registerEvidenceCommands } from './evidence-commands.ts';
+import { type EvidenceCommandContext, registerEvidenceCommands } from './evidence-commands.ts';
+import { registerExportCommands } from './export-commands.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -49,6 +38,9 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
 };
+
+/** The server package loads only for commands that use it (verify-bundle and --help do not). */
+const server = () => import('@accord/server');
 
 const buildProgram = (io: CliIo, out: (text: string) => void): Command => {
   const program = new Command('accord')
@@ -100,7 +92,7 @@ Quick start:
 
   /** Opens the node, runs `fn`, always closes it. */
   const withNode = async <T>(data: string, fn: (accounts: Accounts) => Promise<T>): Promise<T> => {
-    const node = await openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
+    const node = await (await server()).openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
     try {
       return await fn(node.accounts);
     } finally {
@@ -108,26 +100,29 @@ Quick start:
     }
   };
 
-  const serveConfig = (opts: { data: string; port: string; host: string }): NodeConfig => ({
-    dataDir: opts.data,
-    databaseUrl: databaseUrl(),
-    host: parseHost(opts.host),
-    port: parsePort(opts.port),
-    secureCookies: io.env.ACCORD_SECURE_COOKIES === '1',
-    trustProxy: io.env.ACCORD_TRUST_PROXY === '1',
-    logLevel: parseLogLevel(io.env.ACCORD_LOG_LEVEL),
-    bodyLimitBytes: DEFAULTS.bodyLimitBytes,
-    ...nodeEnv(),
-  });
+  const serveConfig = async (opts: { data: string; port: string; host: string }): Promise<NodeConfig> => {
+    const { parseHost, parseLogLevel, parsePort } = await server();
+    return {
+      dataDir: opts.data,
+      databaseUrl: databaseUrl(),
+      host: parseHost(opts.host),
+      port: parsePort(opts.port),
+      secureCookies: io.env.ACCORD_SECURE_COOKIES === '1',
+      trustProxy: io.env.ACCORD_TRUST_PROXY === '1',
+      logLevel: parseLogLevel(io.env.ACCORD_LOG_LEVEL),
+      bodyLimitBytes: DEFAULTS.bodyLimitBytes,
+      ...nodeEnv(),
+    };
+  };
 
   const serveUntilSignal = async (config: NodeConfig, banner: (server: RunningServer) => void) => {
-    const server = await startServer(config);
-    banner(server);
+    const running = await (await server()).startServer(config);
+    banner(running);
     if (io.onServing) {
       try {
-        await io.onServing(server);
+        await io.onServing(running);
       } finally {
-        await server.stop();
+        await running.stop();
       }
       return;
     }
@@ -136,7 +131,7 @@ Quick start:
         io.stderr.write(`accord: ${signal} received, finishing requests and closing the database…\n`);
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
-        server.stop().then(resolve, (e) => {
+        running.stop().then(resolve, (e) => {
           io.stderr.write(`accord: error while stopping: ${(e as Error).message}\n`);
           resolve();
         });
@@ -163,9 +158,15 @@ Quick start:
       () => true,
       () => false,
     );
-    const folder = await initDataFolder(opts.data, { kekFromEnvironment: Boolean(io.env.ACCORD_KEK) });
+    const folder = await (await server()).initDataFolder(opts.data, {
+      kekFromEnvironment: Boolean(io.env.ACCORD_KEK),
+    });
     try {
-      const node = await openNode({ dataDir: folder.dir, databaseUrl: databaseUrl(), ...nodeEnv() });
+      const node = await (await server()).openNode({
+        dataDir: folder.dir,
+        databaseUrl: databaseUrl(),
+        ...nodeEnv(),
+      });
       await node.close();
     } catch (e) {
       // The database cannot be reached or set up: take back the folder made a moment ago, so that
@@ -186,7 +187,7 @@ Quick start:
       program.command('serve').description('serve the web interface and API (stops cleanly on SIGTERM)'),
     ),
   ).action(async (opts: { data: string; port: string; host: string }) => {
-    const config = serveConfig(opts);
+    const config = await serveConfig(opts);
     await serveUntilSignal(config, (server) => {
       out(
         `Accord is serving ${server.node.folder.dir} (${server.node.database.description.startsWith('sqlite:') ? 'embedded database' : 'PostgreSQL'})`,
@@ -206,11 +207,14 @@ Quick start:
         ),
     ),
   ).action(async (opts: { data: string; port: string; host: string }) => {
-    const config = serveConfig(opts);
-    if (!(await isDataFolder(opts.data))) {
-      const folder = await initDataFolder(opts.data, { kekFromEnvironment: Boolean(io.env.ACCORD_KEK) });
+    const config = await serveConfig(opts);
+    if (!(await (await server()).isDataFolder(opts.data))) {
+      const folder = await (await server()).initDataFolder(opts.data, {
+        kekFromEnvironment: Boolean(io.env.ACCORD_KEK),
+      });
       out(`created Accord data folder ${folder.dir}`);
     }
+    const { seedDemo } = await server();
     const seeded = await withNode(opts.data, seedDemo);
     await serveUntilSignal(config, (server) => {
       out('');
@@ -225,7 +229,11 @@ Quick start:
   withCommon(
     program.command('migrate').description('bring the database schema up to date (also done on every start)'),
   ).action(async (opts: { data: string }) => {
-    const node = await openNode({ dataDir: opts.data, databaseUrl: databaseUrl(), ...nodeEnv() });
+    const node = await (await server()).openNode({
+      dataDir: opts.data,
+      databaseUrl: databaseUrl(),
+      ...nodeEnv(),
+    });
     await node.close();
     const { applied, current } = node.migrations;
     out(
@@ -303,21 +311,27 @@ Quick start:
     }
   });
 
-  registerEvidenceCommands(program, {
+  const evidenceContext: EvidenceCommandContext = {
     out,
     stderr: io.stderr,
     stdin: io.stdin,
     env: io.env,
     withCommon,
     withOpenNode: async (data, fn) => {
-      const node = await openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
+      const node = await (await server()).openNode({
+        dataDir: data,
+        databaseUrl: databaseUrl(),
+        ...nodeEnv(),
+      });
       try {
         return await fn(node);
       } finally {
         await node.close();
       }
     },
-  });
+  };
+  registerEvidenceCommands(program, evidenceContext);
+  registerExportCommands(program, evidenceContext);
 
   return program;
 };

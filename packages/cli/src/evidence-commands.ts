@@ -4,9 +4,10 @@ import { basename, resolve, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { AccordError, auditNode, type IngestResult, type OrgId, parseCapture } from '@accord/core';
 import { CustodyError, parseVerifierKey, toBase64, verifyCheckpoint } from '@accord/custody';
-import { type AccordNode, servingPid } from '@accord/server';
+import type { AccordNode } from '@accord/server';
 import { Keyring } from '@accord/store';
 import type { Command } from 'commander';
+import { formatBytes, Progress } from './progress.ts';
 
 export interface EvidenceCommandContext {
   readonly out: (text: string) => void;
@@ -288,6 +289,7 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
         );
       }
       if (opts.retire && !ctx.env.ACCORD_KEK) {
+        const { servingPid } = await import('@accord/server');
         const pid = await servingPid(node.folder);
         if (pid !== undefined) {
           throw new AccordError(
@@ -511,62 +513,7 @@ const addFiles = async (
   return failures;
 };
 
-/** A one-line progress bar on a terminal; silent when stderr is not one. */
-class Progress {
-  readonly #stream: Writable & { isTTY?: boolean; columns?: number };
-  readonly #total: number;
-  readonly #files: number;
-  #done = 0;
-  #filesDone = 0;
-  #last = 0;
-  readonly #started = performance.now();
-
-  constructor(stream: Writable, total: number, files: number) {
-    this.#stream = stream as Writable & { isTTY?: boolean };
-    this.#total = total;
-    this.#files = files;
-  }
-
-  advance(bytes: number): void {
-    this.#done += bytes;
-    const now = performance.now();
-    if (now - this.#last > 100) {
-      this.#last = now;
-      this.draw();
-    }
-  }
-
-  fileDone(): void {
-    this.#filesDone += 1;
-  }
-
-  draw(): void {
-    if (!this.#stream.isTTY) return;
-    const fraction = this.#total === 0 ? this.#filesDone / this.#files : this.#done / this.#total;
-    const width = 24;
-    const filled = Math.round(Math.min(1, fraction) * width);
-    const seconds = (performance.now() - this.#started) / 1000;
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${this.#filesDone}/${this.#files} files  ${formatBytes(this.#done)}/${formatBytes(this.#total)}  ${formatBytes(this.#done / Math.max(seconds, 0.001))}/s`;
-    this.#stream.write(`\r${line.slice(0, (this.#stream.columns ?? 100) - 1)}`);
-  }
-
-  clear(): void {
-    if (this.#stream.isTTY) this.#stream.write('\r\x1b[2K');
-  }
-}
-
-const formatBytes = (n: number): string => {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-};
-
-const readText = async (path: string, what: string): Promise<string> => {
+export const readText = async (path: string, what: string): Promise<string> => {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {

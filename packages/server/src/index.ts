@@ -1,3 +1,6 @@
+export { type BundleReport, type ItemReport, verifyBundle } from './export/bundle-verifier.ts';
+export { type BundleOptions, type BundleSummary, writeBundle } from './export/bundle-writer.ts';
+export { indexTar, padding, type TarMember, tarHeader, trailer } from './export/tar.ts';
 export { createApp } from './http/app.ts';
 export { DEFAULTS, LOG_LEVELS, type NodeConfig, parseHost, parseLogLevel, parsePort } from './node/config.ts';
 export {

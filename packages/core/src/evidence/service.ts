@@ -35,6 +35,7 @@ import type {
   ItemOp,
   ItemRecord,
   NewItem,
+  StoredCheckpoint,
   StoredEvent,
 } from './types.ts';
 import {
@@ -85,6 +86,29 @@ export interface IngestResult {
     readonly leafIndex: number;
     readonly action: CustodyAction;
   }[];
+}
+
+export interface ExportInput {
+  readonly caseId: unknown;
+  readonly itemIds?: readonly unknown[];
+  readonly derivedOnly?: boolean;
+  readonly recipient: unknown;
+  readonly purpose: unknown;
+  readonly legalBasis?: unknown;
+}
+
+export interface ExportPlan {
+  readonly bundleId: string;
+  readonly createdAt: string;
+  readonly recipient: string;
+  readonly purpose: string;
+  readonly legalBasis: string | null;
+  readonly derivedOnly: boolean;
+  /** The signed checkpoint every exported event is included in. */
+  readonly checkpoint: StoredCheckpoint;
+  readonly items: readonly { readonly item: ItemRecord; readonly exportEventId: EventId }[];
+  /** Items of the case that were not exported, and why. */
+  readonly left: readonly { readonly item: ItemRecord; readonly reason: string }[];
 }
 
 export type InclusionStatus =
@@ -423,6 +447,87 @@ export class Evidence {
     });
     const stream = await this.#blobs.get(item.sha256, { start, end });
     return { item, stream, start, end };
+  }
+
+  /**
+   * Records an export: picks the items (a case's, or the listed ones of that case; only derivatives
+   * with `derivedOnly`), appends an "exported" event to each — to whom, why, under which legal basis
+   * go into the private record — and waits until a signed checkpoint covers them. Sealed items are
+   * never exported: listed ones are refused, the rest of a case's are left out and named.
+   */
+  async recordExport(by: Principal, input: ExportInput, via: Via): Promise<ExportPlan> {
+    this.#authorize(by, 'evidence.export');
+    const caseId = parseCaseId(input.caseId);
+    if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
+    const recipient = parseText(input.recipient, 'recipient', 'the recipient', 300);
+    const purpose = parseMultilineText(input.purpose, 'purpose', 'the purpose', 2000);
+    const legalBasis = input.legalBasis
+      ? parseText(input.legalBasis, 'legalBasis', 'the legal basis', 500)
+      : null;
+    const derivedOnly = input.derivedOnly === true;
+    let candidates: ItemRecord[];
+    if (input.itemIds && input.itemIds.length > 0) {
+      candidates = [];
+      for (const id of new Set(input.itemIds)) {
+        const item = await this.#item(id);
+        if (item.caseId !== caseId) throw invalid(`item ${item.id} does not belong to case ${caseId}`);
+        if (item.sealedAt)
+          throw new AccordError(
+            'conflict',
+            `item ${item.id} is sealed (since ${item.sealedAt}) and cannot be exported`,
+          );
+        if (derivedOnly && item.kind === 'original') {
+          throw invalid(`item ${item.id} is an original; a derivatives-only export cannot include it`);
+        }
+        candidates.push(item);
+      }
+    } else {
+      candidates = [];
+      for (let offset = 0; ; offset += 500) {
+        const page = await this.#repo.listItems({ caseId, limit: 500, offset });
+        candidates.push(...page.items);
+        if (page.items.length < 500) break;
+      }
+      candidates.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    }
+    const left: { item: ItemRecord; reason: string }[] = [];
+    const chosen: ItemRecord[] = [];
+    for (const item of candidates) {
+      if (item.sealedAt) left.push({ item, reason: `sealed since ${item.sealedAt}` });
+      else if (derivedOnly && item.kind === 'original')
+        left.push({ item, reason: 'an original (derivatives only)' });
+      else chosen.push(item);
+    }
+    if (chosen.length === 0) throw invalid('there is nothing to export: no item of the case qualifies');
+    const bundleId = newId();
+    const now = this.#now();
+    const actor = this.#actor(by, via);
+    const results = await this.#log.submit(
+      chosen.map((item) => ({
+        item: { id: item.id },
+        refuseIfSealed: true,
+        events: [
+          this.#draft('exported', actor, now, {
+            details: { bundle: bundleId, derivedOnly },
+            private: { recipient, purpose, legalBasis },
+          }),
+        ],
+      })),
+    );
+    // Every event of the export must be covered by the checkpoint the bundle carries.
+    await this.#log.flush();
+    const checkpoint = await this.#log.latestCheckpoint();
+    return {
+      bundleId,
+      createdAt: now,
+      recipient,
+      purpose,
+      legalBasis,
+      derivedOnly,
+      checkpoint,
+      items: results.map((r) => ({ item: r.item, exportEventId: r.events[0]?.id as EventId })),
+      left,
+    };
   }
 
   /** Checks one item now (bytes, events, log inclusion) and records that it was verified. */

@@ -30,6 +30,7 @@ const EXPECTED: Record<Exclude<Action, 'public'>, boolean[]> = {
   'evidence.read': [Y, Y, Y, Y, Y, Y, Y, N],
   'evidence.add': [Y, Y, Y, N, Y, N, N, N],
   'evidence.manage': [Y, Y, N, Y, N, N, N, N],
+  'evidence.export': [Y, Y, N, Y, N, N, N, N],
 };
 
 describe('policy: role × action matrix', () => {

@@ -26,6 +26,8 @@ export const ACTIONS = [
   'evidence.read',
   'evidence.add',
   'evidence.manage',
+  // Export bundles for courts and partners (a custody event on every exported item).
+  'evidence.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -55,6 +57,7 @@ const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
   'evidence.read': EVERY_ROLE.filter((r) => r !== 'observer'),
   'evidence.add': ['admin', 'investigator', 'analyst', 'survivor_advocate'],
   'evidence.manage': ['admin', 'investigator', 'legal_officer'],
+  'evidence.export': ['admin', 'investigator', 'legal_officer'],
 };
 
 /** Which token scope an action needs. */
@@ -73,6 +76,7 @@ const SCOPE: Readonly<Record<Exclude<Action, 'public'>, TokenScope>> = {
   'evidence.read': 'read',
   'evidence.add': 'write',
   'evidence.manage': 'write',
+  'evidence.export': 'write',
 };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -128,5 +132,7 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
       return 'add evidence';
     case 'evidence.manage':
       return 'seal, transfer or edit evidence';
+    case 'evidence.export':
+      return 'export evidence';
   }
 };

@@ -87,7 +87,7 @@ describeEachDatabase('access matrix', (create, name) => {
     assert.ok(keys.size >= 60, `expected the full route table, found ${keys.size}`);
   });
 
-  it('the evidence routes are declared with the actions the brief gives them', () => {
+  it('the evidence and export routes are declared with the actions the brief gives them', () => {
     const expected: Record<string, string> = {
       'GET /cases': 'case.read',
       'POST /cases': 'case.create',
@@ -103,6 +103,8 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /evidence/:id/transfer': 'evidence.manage',
       'POST /evidence/:id/link': 'evidence.manage',
       'POST /evidence/:id/derive': 'evidence.add',
+      'GET /cases/:caseId/export': 'evidence.export',
+      'POST /cases/:caseId/export': 'evidence.export',
       'GET /assets/upload.js': 'public',
       'GET /log/checkpoint': 'public',
       'GET /log/vkey': 'public',
@@ -121,6 +123,7 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /api/v1/evidence/:id/link': 'evidence.manage',
       'POST /api/v1/evidence/:id/verify': 'evidence.read',
       'GET /api/v1/log/proof': 'evidence.read',
+      'POST /api/v1/cases/:caseId/exports': 'evidence.export',
     };
     const declared = Object.fromEntries(
       Object.keys(expected).map((k) => {

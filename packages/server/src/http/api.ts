@@ -23,6 +23,7 @@ import {
 import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
 import { registerEvidenceApi } from './evidence-api.ts';
+import { registerExportApi } from './export-api.ts';
 import type { Guard, RouteRegistry, RouteRule } from './routes.ts';
 
 // ── schemas: they validate requests and describe responses in /api/v1/openapi.json ──
@@ -360,6 +361,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
   );
 
   registerEvidenceApi(def, json);
+  registerExportApi(def, json);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -22,12 +22,7 @@ export interface NodeConfig {
   readonly bodyLimitBytes: number;
 }
 
-export const DEFAULTS = {
-  dataDir: './accord-data',
-  host: '127.0.0.1',
-  port: 8080,
-  bodyLimitBytes: 64 * 1024,
-} as const;
+export { DEFAULTS } from './defaults.ts';
 
 export const parsePort = (value: string | number): number => {
   const n = typeof value === 'number' ? value : Number(value);

@@ -5,7 +5,9 @@ import { AccordError, type Accounts, type OrgId, type Role } from '@accord/core'
  * share one published password and have no TOTP yet: the first sign-in asks them to enrol.
  * Never use a demo node for real work.
  */
-export const DEMO_PASSWORD = 'accord-demo-only';
+import { DEMO_PASSWORD } from './defaults.ts';
+
+export { DEMO_PASSWORD };
 
 const ORGS = [
   { key: 'otp', name: 'Office of the Prosecutor (demo)', country: 'NL', kind: 'prosecution' },

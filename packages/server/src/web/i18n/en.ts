@@ -188,6 +188,32 @@ export const en = {
   'cases.new': 'Open a new case',
   'cases.createdMsg': 'The case was opened.',
   'cases.none': 'There are no cases on this node yet.',
+  'cases.export': 'Export',
+  'cases.exportLink': 'Export for a court or partner',
+  'evidence.exportCase': 'Export this case’s evidence',
+  'export.title': 'Export: {case}',
+  'export.intro':
+    'An export is one file, a bundle, that a court, the defence or a partner can check offline without Accord: the items’ bytes, every custody event, proofs against the signed log, an index for people and a verifier that runs in a browser.',
+  'export.recorded':
+    'Exporting is itself recorded: every exported item gets an “exported” custody event naming the recipient, the purpose and the legal basis. It stays recorded even if the download is interrupted.',
+  'export.items': 'Items',
+  'export.itemsHelp':
+    'Choose the items to export. If you choose none, every item of the case that can be exported is included.',
+  'export.include': 'Include',
+  'export.sealedReason': 'Sealed on {date}: {reason}. Sealed items cannot be exported.',
+  'export.noItems': 'This case has no evidence yet: there is nothing to export.',
+  'export.derivedOnly':
+    'Derivatives only (redacted copies, transcripts, translations, excerpts), for a recipient who is not entitled to the originals',
+  'export.recipient': 'Recipient',
+  'export.purpose': 'Purpose',
+  'export.legalBasis': 'Legal basis (optional, e.g. a court order or an agreement)',
+  'export.submit': 'Export and download',
+  'export.after':
+    'The download starts once the export is recorded. To check the bundle, open verify.html inside it or run accord verify-bundle.',
+  'export.notInCase': 'One of the chosen items is not part of this case.',
+  'export.sealedRefused': '“{title}” is sealed and cannot be exported.',
+  'export.originalRefused': '“{title}” is an original: with “derivatives only”, choose derivatives only.',
+  'export.nothing': 'There is nothing to export: no item of this case qualifies.',
   'evidence.title': 'Evidence',
   'evidence.filters': 'Filter evidence',
   'evidence.case': 'Case',

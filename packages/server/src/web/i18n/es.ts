@@ -191,6 +191,33 @@ export const es: Catalogue = {
   'cases.new': 'Abrir un caso nuevo',
   'cases.createdMsg': 'El caso se ha abierto.',
   'cases.none': 'Todavía no hay casos en este nodo.',
+  'cases.export': 'Exportación',
+  'cases.exportLink': 'Exportar para un tribunal o un socio',
+  'evidence.exportCase': 'Exportar las pruebas de este caso',
+  'export.title': 'Exportación: {case}',
+  'export.intro':
+    'Una exportación es un único archivo, un paquete, que un tribunal, la defensa o un socio puede comprobar sin conexión y sin Accord: los bytes de los elementos, cada evento de custodia, las pruebas frente al registro firmado, un índice legible y un verificador que funciona en el navegador.',
+  'export.recorded':
+    'La exportación queda registrada: cada elemento exportado recibe un evento de custodia «Exportado» con el destinatario, la finalidad y la base jurídica. Sigue registrado aunque la descarga se interrumpa.',
+  'export.items': 'Elementos',
+  'export.itemsHelp':
+    'Elija los elementos que desea exportar. Si no elige ninguno, se incluyen todos los elementos del caso que se pueden exportar.',
+  'export.include': 'Incluir',
+  'export.sealedReason': 'Sellado el {date}: {reason}. Los elementos sellados no se pueden exportar.',
+  'export.noItems': 'Este caso todavía no tiene pruebas: no hay nada que exportar.',
+  'export.derivedOnly':
+    'Solo elementos derivados (copias censuradas, transcripciones, traducciones, extractos), para un destinatario sin derecho a los originales',
+  'export.recipient': 'Destinatario',
+  'export.purpose': 'Finalidad',
+  'export.legalBasis': 'Base jurídica (opcional, p. ej. una orden judicial o un acuerdo)',
+  'export.submit': 'Exportar y descargar',
+  'export.after':
+    'La descarga empieza en cuanto la exportación queda registrada. Para comprobar el paquete, abra el archivo verify.html que contiene o ejecute accord verify-bundle.',
+  'export.notInCase': 'Uno de los elementos elegidos no forma parte de este caso.',
+  'export.sealedRefused': '«{title}» está sellado y no se puede exportar.',
+  'export.originalRefused':
+    '«{title}» es una pieza original: con «solo elementos derivados», elija solo elementos derivados.',
+  'export.nothing': 'No hay nada que exportar: ningún elemento de este caso cumple las condiciones.',
   'evidence.title': 'Pruebas',
   'evidence.filters': 'Filtrar las pruebas',
   'evidence.case': 'Caso',

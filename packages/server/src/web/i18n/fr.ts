@@ -191,6 +191,33 @@ export const fr: Catalogue = {
   'cases.new': 'Ouvrir une nouvelle affaire',
   'cases.createdMsg': 'L’affaire a été ouverte.',
   'cases.none': 'Il n’y a encore aucune affaire sur ce nœud.',
+  'cases.export': 'Exportation',
+  'cases.exportLink': 'Exporter pour un tribunal ou un partenaire',
+  'evidence.exportCase': 'Exporter les preuves de cette affaire',
+  'export.title': 'Exportation : {case}',
+  'export.intro':
+    'Une exportation est un seul fichier, un lot, qu’un tribunal, la défense ou un partenaire peut vérifier hors ligne sans Accord : les octets des éléments, chaque événement de la chaîne de possession, les preuves par rapport au journal signé, un index lisible et un vérificateur qui s’exécute dans un navigateur.',
+  'export.recorded':
+    'L’exportation est elle-même consignée : chaque élément exporté reçoit un événement « Exporté » qui nomme le destinataire, la finalité et la base juridique. Il reste consigné même si le téléchargement est interrompu.',
+  'export.items': 'Éléments',
+  'export.itemsHelp':
+    'Choisissez les éléments à exporter. Si vous n’en choisissez aucun, tous les éléments exportables de l’affaire sont inclus.',
+  'export.include': 'Inclure',
+  'export.sealedReason': 'Scellé le {date} : {reason}. Un élément scellé ne peut pas être exporté.',
+  'export.noItems': 'Cette affaire n’a encore aucune preuve : il n’y a rien à exporter.',
+  'export.derivedOnly':
+    'Éléments dérivés uniquement (copies expurgées, transcriptions, traductions, extraits), pour un destinataire qui n’a pas droit aux originaux',
+  'export.recipient': 'Destinataire',
+  'export.purpose': 'Finalité',
+  'export.legalBasis': 'Base juridique (facultatif, p. ex. une ordonnance ou un accord)',
+  'export.submit': 'Exporter et télécharger',
+  'export.after':
+    'Le téléchargement commence dès que l’exportation est consignée. Pour vérifier le lot, ouvrez le fichier verify.html qu’il contient ou lancez accord verify-bundle.',
+  'export.notInCase': 'Un des éléments choisis ne fait pas partie de cette affaire.',
+  'export.sealedRefused': '« {title} » est scellé et ne peut pas être exporté.',
+  'export.originalRefused':
+    '« {title} » est une pièce originale : avec « éléments dérivés uniquement », ne choisissez que des éléments dérivés.',
+  'export.nothing': 'Il n’y a rien à exporter : aucun élément de cette affaire ne s’y prête.',
   'evidence.title': 'Preuves',
   'evidence.filters': 'Filtrer les preuves',
   'evidence.case': 'Affaire',

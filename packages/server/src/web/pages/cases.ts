@@ -17,6 +17,7 @@ export const registerCases = (r: PageRoutes) => {
     ]);
     const orgName = new Map(orgs.map((o) => [o.id, o.name]));
     const showEvidence = can(auth.actor, 'evidence.read');
+    const showExport = can(auth.actor, 'evidence.export');
     return page(c, {
       title: t('cases.title'),
       notices,
@@ -26,12 +27,12 @@ export const registerCases = (r: PageRoutes) => {
           ? html`<p class="muted">${t('cases.none')}</p>`
           : html`<table><thead><tr><th>${t('cases.name')}</th><th>${t('cases.lead')}</th><th>${t('cases.created')}</th>${
               showEvidence ? html`<th>${t('cases.evidence')}</th>` : ''
-            }</tr></thead><tbody>
+            }${showExport ? html`<th>${t('cases.export')}</th>` : ''}</tr></thead><tbody>
 ${cases.map(
   (k) =>
     html`<tr><td>${k.title}</td><td>${orgName.get(k.leadOrgId) ?? ''}</td><td>${formatDate(locale, k.createdAt)}</td>${
       showEvidence ? html`<td><a href="/evidence?caseId=${k.id}">${t('cases.showEvidence')}</a></td>` : ''
-    }</tr>`,
+    }${showExport ? html`<td><a href="/cases/${k.id}/export">${t('cases.exportLink')}</a></td>` : ''}</tr>`,
 )}</tbody></table>`
       }
 ${

@@ -1,4 +1,4 @@
-import { type AccordError, type ItemRecord, isAccordError } from '@accord/core';
+import { type AccordError, can, type ItemRecord, isAccordError } from '@accord/core';
 import { html } from 'hono/html';
 import { MEDIA_CATEGORIES } from '../../http/content.ts';
 import {
@@ -53,6 +53,11 @@ export const registerEvidenceList = (r: PageRoutes) => {
     const offset = query?.offset ?? 0;
     const { items, total } = listed;
     const selected = (a: string, b: string) => (a === b ? ' selected' : '');
+    // Filtered by one case: that case can be exported from here.
+    const exportable =
+      query?.caseId !== undefined && caseTitle.has(query.caseId) && can(auth.actor, 'evidence.export')
+        ? query.caseId
+        : undefined;
     return page(c, {
       title: t('evidence.title'),
       notices,
@@ -69,6 +74,7 @@ export const registerEvidenceList = (r: PageRoutes) => {
 <div><label for="f-loc">${t('evidence.location')}</label><select id="f-loc" name="hasLocation"><option value="">${t('evidence.locationAny')}</option><option value="true"${selected('true', value('hasLocation'))}>${t('evidence.locationYes')}</option><option value="false"${selected('false', value('hasLocation'))}>${t('evidence.locationNo')}</option></select></div>
 <div><button type="submit">${t('evidence.apply')}</button> <a href="/evidence">${t('evidence.reset')}</a></div>
 </form>
+${exportable ? html`<p><a class="button" href="/cases/${exportable}/export" data-export>${t('evidence.exportCase')}</a></p>` : ''}
 ${
   items.length === 0
     ? html`<p class="muted" data-empty>${t('evidence.none')}</p>`

@@ -7,6 +7,7 @@ import { registerCases } from './cases.ts';
 import { registerEvidenceItem } from './evidence-item.ts';
 import { registerEvidenceList } from './evidence-list.ts';
 import { registerEvidenceUpload } from './evidence-upload.ts';
+import { registerExport } from './export.ts';
 import { registerHome } from './home.ts';
 import { registerProfile } from './profile.ts';
 import { registerSignIn } from './sign-in.ts';
@@ -26,6 +27,7 @@ export const registerPages = (
   registerAdmin(r);
   registerProfile(r, cookies, secure);
   registerCases(r);
+  registerExport(r);
   // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
   registerEvidenceUpload(r);
   registerEvidenceList(r);
