@@ -133,11 +133,8 @@ const ingestThroughput = async (root: string): Promise<void> => {
   await mkdir(root, { recursive: true });
 };
 
-/** Peak RSS of `accord evidence add` on one 4 GB file. */
-const peakRss = async (root: string): Promise<void> => {
-  const size = 4 * 2 ** 30;
-  await writeFiles(join(root, 'big'), 1, size, 'big');
-  const { data, caseId } = await newNode(root);
+/** Runs an accord command and samples its peak resident set (VmHWM) while it runs. */
+const peakOf = async (args: string[]): Promise<{ seconds: number; peakMiB: number }> => {
   let peakKb = 0;
   let pid = 0;
   const timer = setInterval(async () => {
@@ -150,19 +147,42 @@ const peakRss = async (root: string): Promise<void> => {
     }
   }, 20);
   const t = performance.now();
-  await exec(
-    process.execPath,
-    [ACCORD, 'evidence', 'add', join(root, 'big'), '--data', data, '--case', caseId],
-    (p) => {
-      pid = p;
-    },
-  );
+  await exec(process.execPath, [ACCORD, ...args], (p) => {
+    pid = p;
+  });
   clearInterval(timer);
-  const seconds = (performance.now() - t) / 1000;
-  const peakMb = peakKb / 1024;
+  return { seconds: (performance.now() - t) / 1000, peakMiB: peakKb / 1024 };
+};
+
+/** Peak RSS of `accord evidence add` on one 4 GB file, then of exporting and verifying it. */
+const peakRss = async (root: string): Promise<void> => {
+  const size = 4 * 2 ** 30;
+  await writeFiles(join(root, 'big'), 1, size, 'big');
+  const { data, caseId } = await newNode(root);
+  const ingest = await peakOf(['evidence', 'add', join(root, 'big'), '--data', data, '--case', caseId]);
   report(
-    `ingest of one 4 GiB file: ${seconds.toFixed(1)} s (${(size / MB / seconds).toFixed(0)} MB/s), peak RSS ${peakMb.toFixed(0)} MiB (target < 300 MB)`,
-    peakMb * 1.048576 < 300,
+    `ingest of one 4 GiB file: ${ingest.seconds.toFixed(1)} s (${(size / MB / ingest.seconds).toFixed(0)} MB/s), peak RSS ${ingest.peakMiB.toFixed(0)} MiB (target < 300 MB)`,
+    ingest.peakMiB * 1.048576 < 300,
+  );
+  await rm(join(root, 'big'), { recursive: true, force: true });
+  const bundle = join(root, 'big.accord.tar');
+  const exported = await peakOf([
+    'export',
+    '--data',
+    data,
+    '--case',
+    caseId,
+    '--recipient',
+    'Benchmark',
+    '--purpose',
+    'memory',
+    '--out',
+    bundle,
+  ]);
+  const verified = await peakOf(['verify-bundle', bundle]);
+  report(
+    `export of the 4 GiB item: ${exported.seconds.toFixed(1)} s, peak RSS ${exported.peakMiB.toFixed(0)} MiB; verify-bundle of it: ${verified.seconds.toFixed(1)} s, peak RSS ${verified.peakMiB.toFixed(0)} MiB (memory stays bounded: < 300 MB)`,
+    exported.peakMiB * 1.048576 < 300 && verified.peakMiB * 1.048576 < 300,
   );
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });

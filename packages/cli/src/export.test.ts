@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { indexTar, openNode, padding, tarHeader, trailer, verifyBundle } from '@accord/server';
 import { testDatabases } from '@accord/store/testing';
 import { expectCode, lastLine, run } from './testing.ts';
@@ -383,6 +384,17 @@ describe('tamper matrix: one changed byte anywhere that matters fails verify-bun
     for (const b of link) sum += b;
     link.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
     variants.push(['symbolic link', Buffer.concat([link, trailer()])]);
+    const deep = Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+    variants.push([
+      'deeply nested manifest',
+      Buffer.concat([
+        tarHeader('bundle/manifest.json', deep.length, 0),
+        deep,
+        padding(deep.length),
+        trailer(),
+      ]),
+    ]);
+    variants.push(['gzip-compressed bundle', gzipSync(original)]);
     const huge = Buffer.from(original);
     huge.write('77777777777\0', 124, 'ascii'); // the first member claims 8 GiB
     variants.push(['huge size', huge]);
