@@ -7,7 +7,9 @@ import type { BlobStore, Sha256Hex, StoredBlob } from '../blobs/port.ts';
 import {
   type CustodyAction,
   type CustodyEventDoc,
+  type EventActor,
   type EventDraft,
+  type PublicDetails,
   parseEventBytes,
   type Via,
 } from '../custody/events.ts';
@@ -95,6 +97,18 @@ export interface ExportInput {
   readonly recipient: unknown;
   readonly purpose: unknown;
   readonly legalBasis?: unknown;
+}
+
+/** An export about to be recorded: what `recordExport`'s `prepare` sees. */
+export interface ExportDraft {
+  readonly bundleId: string;
+  readonly createdAt: string;
+  readonly actor: EventActor;
+  readonly recipient: string;
+  readonly purpose: string;
+  readonly legalBasis: string | null;
+  readonly derivedOnly: boolean;
+  readonly items: readonly ItemRecord[];
 }
 
 export interface ExportPlan {
@@ -455,7 +469,16 @@ export class Evidence {
    * go into the private record — and waits until a signed checkpoint covers them. Sealed items are
    * never exported: listed ones are refused, the rest of a case's are left out and named.
    */
-  async recordExport(by: Principal, input: ExportInput, via: Via): Promise<ExportPlan> {
+  async recordExport(
+    by: Principal,
+    input: ExportInput,
+    via: Via,
+    /**
+     * Called once the items are chosen, before anything is recorded: returns small public facts to
+     * record in every export event (the bundle writer commits the hashes of its index files here).
+     */
+    prepare?: (draft: ExportDraft) => Promise<PublicDetails>,
+  ): Promise<ExportPlan> {
     this.#authorize(by, 'evidence.export');
     const caseId = parseCaseId(input.caseId);
     if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
@@ -502,13 +525,25 @@ export class Evidence {
     const bundleId = newId();
     const now = this.#now();
     const actor = this.#actor(by, via);
+    const extra = prepare
+      ? await prepare({
+          bundleId,
+          createdAt: now,
+          actor,
+          recipient,
+          purpose,
+          legalBasis,
+          derivedOnly,
+          items: chosen,
+        })
+      : {};
     const results = await this.#log.submit(
       chosen.map((item) => ({
         item: { id: item.id },
         refuseIfSealed: true,
         events: [
           this.#draft('exported', actor, now, {
-            details: { bundle: bundleId, derivedOnly },
+            details: { ...extra, bundle: bundleId, derivedOnly },
             private: { recipient, purpose, legalBasis },
           }),
         ],

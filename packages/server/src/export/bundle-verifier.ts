@@ -136,6 +136,18 @@ export const verifyBundle = async (path: string, options: { vkey?: string } = {}
       }
     }
 
+    // ── the files for people: each export event commits to their SHA-256 ──────
+    const humanHashes: Record<string, string | undefined> = {};
+    for (const [key, name] of [
+      ['indexHtml', 'bundle/index.html'],
+      ['indexCsv', 'bundle/index.csv'],
+      ['verifyHtml', 'bundle/verify.html'],
+    ] as const) {
+      const bytes = await small(name);
+      if (!bytes) problems.push(`${name} is missing`);
+      humanHashes[key] = bytes ? hex(sha256Sync(bytes)) : undefined;
+    }
+
     // ── items ──────────────────────────────────────────────────────────────────
     // Every content hash starts now, on worker threads, while the events are checked here.
     hasher = new RangeHasher(path, Math.max(1, Math.min(4, availableParallelism())));
@@ -242,6 +254,18 @@ export const verifyBundle = async (path: string, options: { vkey?: string } = {}
           recorded.purpose !== manifest.export.purpose && 'purpose',
           (recorded.legalBasis ?? null) !== (manifest.export.legalBasis ?? null) && 'legal basis',
         ].filter(Boolean);
+        const files = (
+          [
+            ['indexHtml', 'index.html'],
+            ['indexCsv', 'index.csv'],
+            ['verifyHtml', 'verify.html'],
+          ] as const
+        ).filter(([key]) => last.doc.details[key] !== humanHashes[key]);
+        if (files.length > 0) {
+          itemProblems.push(
+            `${files.map(([, name]) => name).join(', ')} in the bundle ${files.length === 1 ? 'is' : 'are'} not the one its export event recorded`,
+          );
+        }
         if (differ.length > 0) {
           itemProblems.push(
             `the manifest's export ${differ.join(', ')} differ from what its export event recorded`,
@@ -265,10 +289,6 @@ export const verifyBundle = async (path: string, options: { vkey?: string } = {}
     }
 
     // ── nothing added, nothing missing ─────────────────────────────────────────
-    for (const name of ['bundle/index.html', 'bundle/index.csv', 'bundle/verify.html']) {
-      if (byName.has(name)) used.add(name);
-      else problems.push(`${name} is missing`);
-    }
     for (const m of members) {
       if (!used.has(m.name)) problems.push(`${m.name} is not part of the bundle (an added or renamed file)`);
     }

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
   type CustodyEventDoc,
+  type ExportDraft,
   type ExportInput,
   type ExportPlan,
   type ItemRecord,
@@ -60,7 +62,26 @@ export const writeBundle = async (
     purpose: options.purpose,
     ...(options.legalBasis ? { legalBasis: options.legalBasis } : {}),
   };
-  const plan = await node.evidence.recordExport(by, input, options.via ?? 'cli');
+  // The index for people and the browser verifier are written before the export is recorded, so
+  // that the export event can commit to their SHA-256: then no file of the bundle is unchecked.
+  const names = await namesOf(node);
+  const verifier = verifyHtml();
+  let humanFiles: { html: string; csv: string } | undefined;
+  const plan = await node.evidence.recordExport(by, input, options.via ?? 'cli', async (draft) => {
+    const shown: { item: ItemRecord; docs: CustodyEventDoc[] }[] = [];
+    for (const item of draft.items) {
+      const docs = (await node.evidenceRepo.listEvents(item.id)).map((e) => parseEventBytes(e.bytes));
+      docs.push(exportDoc(draft, item));
+      shown.push({ item, docs });
+    }
+    humanFiles = { html: indexHtml(draft, shown, names), csv: indexCsv(shown, names) };
+    return {
+      indexHtml: sha256Hex(humanFiles.html),
+      indexCsv: sha256Hex(humanFiles.csv),
+      verifyHtml: sha256Hex(verifier),
+    };
+  });
+  const human = humanFiles as { html: string; csv: string };
   const size = plan.checkpoint.size;
   const tree = await node.custody.tree(size);
   const prepared: Prepared[] = [];
@@ -172,10 +193,9 @@ export const writeBundle = async (
     }
     await write(padding(item.size));
   }
-  const people = await namesOf(node);
-  await member('index.html', indexHtml(plan, prepared, people));
-  await member('index.csv', indexCsv(prepared, people));
-  await member('verify.html', verifyHtml());
+  await member('index.html', human.html);
+  await member('index.csv', human.csv);
+  await member('verify.html', verifier);
   await write(trailer());
   return {
     bundleId: plan.bundleId,
@@ -185,6 +205,18 @@ export const writeBundle = async (
     left: plan.left,
   };
 };
+
+/** The export event as it will be recorded, for the index (its id and chain are not shown). */
+const exportDoc = (draft: ExportDraft, item: ItemRecord): CustodyEventDoc =>
+  ({
+    action: 'exported',
+    at: draft.createdAt,
+    actor: draft.actor,
+    details: { bundle: draft.bundleId, derivedOnly: draft.derivedOnly },
+    itemId: item.id,
+  }) as unknown as CustodyEventDoc;
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const derivedFromOf = (first: CustodyEventDoc | undefined): { itemId: string; sha256: string } | null => {
   if (!first || first.action !== 'derived' || first.details.toItemId !== first.itemId) return null;
@@ -231,10 +263,16 @@ const escapeHtml = (text: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-const indexHtml = (plan: ExportPlan, items: readonly Prepared[], names: Map<string, string>): string => {
+/** How the index shows one item: its record and its custody events, the export included. */
+interface Shown {
+  readonly item: ItemRecord;
+  readonly docs: readonly CustodyEventDoc[];
+}
+
+const indexHtml = (plan: ExportDraft, items: readonly Shown[], names: Map<string, string>): string => {
   const rows = items
     .map(
-      ({ item, events }) => `<section>
+      ({ item, docs }) => `<section>
 <h2>${escapeHtml(item.title)}</h2>
 <table>
 <tr><th>Item</th><td><code>${item.id}</code> (${escapeHtml(item.kind)}, ${escapeHtml(item.mediaType)}, ${item.size} bytes)</td></tr>
@@ -242,7 +280,7 @@ const indexHtml = (plan: ExportPlan, items: readonly Prepared[], names: Map<stri
 <tr><th>File in this bundle</th><td><code>bundle/items/${item.id}/content</code></td></tr>
 </table>
 <h3>Custody</h3>
-<ol>${events.map(({ doc }) => `<li>${escapeHtml(describeEvent(doc, names))}</li>`).join('\n')}</ol>
+<ol>${docs.map((doc) => `<li>${escapeHtml(describeEvent(doc, names))}</li>`).join('\n')}</ol>
 </section>`,
     )
     .join('\n');
@@ -254,7 +292,7 @@ const indexHtml = (plan: ExportPlan, items: readonly Prepared[], names: Map<stri
 </head><body>
 <h1>Evidence export</h1>
 <p>Exported ${escapeHtml(plan.createdAt)} for <strong>${escapeHtml(plan.recipient)}</strong>. Purpose: ${escapeHtml(plan.purpose)}.${plan.legalBasis ? ` Legal basis: ${escapeHtml(plan.legalBasis)}.` : ''}</p>
-<p>${items.length} item(s). Every custody event below is included in the signed log checkpoint of size ${plan.checkpoint.size} in <code>checkpoint.txt</code>. To check everything, open <code>verify.html</code> and choose this bundle file, or run <code>accord verify-bundle</code>; docs/bundle-format.md explains how to check by hand.</p>
+<p>${items.length} item(s). Every custody event below is proved to be in the node's custody log by the signed checkpoint in <code>checkpoint.txt</code>; the export event of each item records the SHA-256 of this page, of <code>index.csv</code> and of <code>verify.html</code>. To check everything, open <code>verify.html</code> and choose this bundle file, or run <code>accord verify-bundle</code>; docs/bundle-format.md explains how to check by hand.</p>
 ${rows}
 </body></html>
 `;
@@ -263,10 +301,10 @@ ${rows}
 const csvField = (value: string): string =>
   /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 
-const indexCsv = (items: readonly Prepared[], names: Map<string, string>): string =>
+const indexCsv = (items: readonly Shown[], names: Map<string, string>): string =>
   `${[
     ['item_id', 'title', 'kind', 'media_type', 'size', 'sha256', 'file', 'custody'].join(','),
-    ...items.map(({ item, events }) =>
+    ...items.map(({ item, docs }) =>
       [
         item.id,
         item.title,
@@ -275,7 +313,7 @@ const indexCsv = (items: readonly Prepared[], names: Map<string, string>): strin
         String(item.size),
         item.sha256,
         `bundle/items/${item.id}/content`,
-        events.map(({ doc }) => describeEvent(doc, names)).join('; '),
+        docs.map((doc) => describeEvent(doc, names)).join('; '),
       ]
         .map(csvField)
         .join(','),

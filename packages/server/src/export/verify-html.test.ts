@@ -414,6 +414,28 @@ describeEachDatabase('verify.html in Chromium, offline', (create, name) => {
       (await rowResult(ids.photo)).text,
       /metadata\.json does not match what was recorded when the item was registered/,
     );
+
+    // The descriptive fields of metadata.json are checked against the events too (format §6 step 7).
+    const titled = await tampered(
+      'titled.accord.tar',
+      `bundle/items/${ids.photo}/metadata.json`,
+      (bytes) => bytes.indexOf('"title": "') + 10,
+    );
+    await check(titled);
+    assert.match(
+      (await rowResult(ids.photo)).text,
+      /metadata\.json: its title differs from what its custody events record/,
+    );
+
+    // The index for people is committed to by every export event.
+    const index = await tampered(
+      'index.accord.tar',
+      'bundle/index.html',
+      (bytes) => bytes.indexOf('<h1>') + 2,
+    );
+    await check(index);
+    for (const id of [ids.photo, ids.second, ids.redacted])
+      assert.match((await rowResult(id)).text, /index\.html is not the file the export event recorded/);
   });
 
   it('hostile files are reported, never hang: truncated, not a tar, a file outside the format', async () => {
@@ -439,8 +461,9 @@ describeEachDatabase('verify.html in Chromium, offline', (create, name) => {
     r = await check(evil);
     assert.equal(r.verdict, 'invalid');
     assert.match(r.text, /The member "bundle\/evil\.csvx" is not a member a bundle may have\./);
+    // index.csv is now missing, and every export event committed to it.
     for (const id of [ids.photo, ids.second, ids.redacted])
-      assert.equal((await rowResult(id)).result, 'verified');
+      assert.match((await rowResult(id)).text, /index\.csv is not the file the export event recorded/);
   });
 
   it('a manifest that relabels an item or changes the recipient is caught by the events', async () => {
@@ -532,7 +555,7 @@ describeEachDatabase('verify.html in Chromium, offline', (create, name) => {
   it('any one flipped byte the format protects makes the bundle invalid (seeded sample)', async () => {
     // Protected: every header, the manifest, checkpoint, key, events, private records, proofs,
     // contents and the closing blocks. Not protected (§2, §5): padding, index.html, index.csv,
-    // verify.html and the parts of metadata.json outside metadata, problems and captures.
+    // verify.html, and the JSON layout of metadata.json (its values are checked; white space is not).
     const positions: number[] = [];
     let end = 0;
     for (const [name, m] of tarMembers(valid)) {

@@ -862,6 +862,22 @@ const SCRIPT = String.raw`
       }
       if (has(lastDoc.details, 'derivedOnly') && lastDoc.details.derivedOnly !== ex.derivedOnly) differ.push('derivedOnly');
       if (differ.length) fails.push(last.label + ': the export event records another ' + differ.join(', ') + ' than the manifest');
+      // The files for people are committed to by hash in every export event (format section 6, step 6).
+      if (!ctx.peopleFiles) {
+        ctx.peopleFiles = (async () => {
+          const out = {};
+          for (const [key, name] of [['indexHtml', 'bundle/index.html'], ['indexCsv', 'bundle/index.csv'], ['verifyHtml', 'bundle/verify.html']]) {
+            const m = ctx.members.get(name);
+            out[key] = m && m.size <= 64 * 1024 * 1024 ? toHex(await digest(await ctx.reader.bytes(m.offset, m.size))) : null;
+          }
+          return out;
+        })();
+      }
+      const files = await ctx.peopleFiles;
+      const changed = [['indexHtml', 'index.html'], ['indexCsv', 'index.csv'], ['verifyHtml', 'verify.html']]
+        .filter(([key]) => lastDoc.details[key] !== files[key])
+        .map(([, name]) => name);
+      if (changed.length) fails.push(changed.join(', ') + (changed.length === 1 ? ' is' : ' are') + ' not the file the export event recorded (' + last.label + ')');
     }
 
     // Derivation (step 6).
@@ -920,6 +936,23 @@ const SCRIPT = String.raw`
         if (s.doc && s.doc.action === 'metadata_edited' && isObject(s.record) && isObject(s.record.after) && typeof s.record.after.title === 'string') title = s.record.after.title;
       }
       if (title !== item.title) differ.push('title');
+      // metadata.json's descriptive fields too: the registration, then later edits (step 7).
+      let description = typeof reg.record.description === 'string' ? reg.record.description : '';
+      for (const s of docs.slice(docs.indexOf(reg) + 1)) {
+        if (s.doc && s.doc.action === 'metadata_edited' && isObject(s.record) && isObject(s.record.after) && typeof s.record.after.description === 'string') description = s.record.after.description;
+      }
+      if (meta) {
+        const md = [];
+        const same = (a, b) => (a === undefined ? null : a) === (b === undefined ? null : b);
+        if (meta.itemId !== item.itemId) md.push('item id');
+        if (meta.title !== title) md.push('title');
+        if (!same(meta.description, description)) md.push('description');
+        if (meta.mediaType !== rd.mediaType) md.push('media type');
+        if (!same(meta.capturedAt, reg.record.capturedAt)) md.push('capture time');
+        if (!same(meta.latitude, reg.record.latitude)) md.push('latitude');
+        if (!same(meta.longitude, reg.record.longitude)) md.push('longitude');
+        if (md.length) fails.push('metadata.json: its ' + md.join(', ') + ' differ' + (md.length === 1 ? 's' : '') + ' from what its custody events record');
+      }
       if (differ.length) fails.push('the manifest\'s ' + differ.join(', ') + ' differ' + (differ.length === 1 ? 's' : '') + ' from what its custody events record');
       const recorded = has(rd, 'derivedFrom') ? rd.derivedFrom : null;
       const expected = item.derivedFrom ? item.derivedFrom.itemId : null;
