@@ -6,6 +6,7 @@ import { DEFAULTS, DEMO_PASSWORD } from '@accord/server/defaults';
 import { Command, CommanderError, Option } from 'commander';
 import { type EvidenceCommandContext, registerEvidenceCommands } from './evidence-commands.ts';
 import { registerExportCommands } from './export-commands.ts';
+import { registerLegalCommands } from './legal-commands.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -332,6 +333,7 @@ Quick start:
   };
   registerEvidenceCommands(program, evidenceContext);
   registerExportCommands(program, evidenceContext);
+  registerLegalCommands(program, evidenceContext);
 
   return program;
 };

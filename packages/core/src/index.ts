@@ -26,6 +26,7 @@ export * from './evidence/replay.ts';
 export * from './evidence/service.ts';
 export * from './evidence/types.ts';
 export * from './evidence/validate.ts';
+export * from './legal/catalogue.ts';
 export * from './policy/policy.ts';
 export * from './shared/errors.ts';
 export * from './shared/ids.ts';

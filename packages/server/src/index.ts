@@ -11,5 +11,6 @@ export {
   servingPid,
 } from './node/data-folder.ts';
 export { DEMO_PASSWORD, seedDemo } from './node/demo.ts';
+export { BUILT_IN_LEGAL, loadLegalCatalogue } from './node/legal-folder.ts';
 export { type AccordNode, openNode } from './node/node.ts';
 export { createLogger, type RunningServer, startServer } from './server.ts';

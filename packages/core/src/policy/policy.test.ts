@@ -31,6 +31,7 @@ const EXPECTED: Record<Exclude<Action, 'public'>, boolean[]> = {
   'evidence.add': [Y, Y, Y, N, Y, N, N, N],
   'evidence.manage': [Y, Y, N, Y, N, N, N, N],
   'evidence.export': [Y, Y, N, Y, N, N, N, N],
+  'legal.read': [Y, Y, Y, Y, Y, Y, Y, Y],
 };
 
 describe('policy: role × action matrix', () => {

@@ -28,6 +28,8 @@ export const ACTIONS = [
   'evidence.manage',
   // Export bundles for courts and partners (a custody event on every exported item).
   'evidence.export',
+  // The legal catalogue (crimes, elements, national profiles): reference material.
+  'legal.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -58,6 +60,7 @@ const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
   'evidence.add': ['admin', 'investigator', 'analyst', 'survivor_advocate'],
   'evidence.manage': ['admin', 'investigator', 'legal_officer'],
   'evidence.export': ['admin', 'investigator', 'legal_officer'],
+  'legal.read': EVERY_ROLE,
 };
 
 /** Which token scope an action needs. */
@@ -77,6 +80,7 @@ const SCOPE: Readonly<Record<Exclude<Action, 'public'>, TokenScope>> = {
   'evidence.add': 'write',
   'evidence.manage': 'write',
   'evidence.export': 'write',
+  'legal.read': 'read',
 };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -134,5 +138,7 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
       return 'seal, transfer or edit evidence';
     case 'evidence.export':
       return 'export evidence';
+    case 'legal.read':
+      return 'read the legal catalogue';
   }
 };

@@ -87,7 +87,7 @@ describeEachDatabase('access matrix', (create, name) => {
     assert.ok(keys.size >= 60, `expected the full route table, found ${keys.size}`);
   });
 
-  it('the evidence and export routes are declared with the actions the brief gives them', () => {
+  it('the evidence, export and legal routes are declared with the actions the brief gives them', () => {
     const expected: Record<string, string> = {
       'GET /cases': 'case.read',
       'POST /cases': 'case.create',
@@ -124,6 +124,14 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /api/v1/evidence/:id/verify': 'evidence.read',
       'GET /api/v1/log/proof': 'evidence.read',
       'POST /api/v1/cases/:caseId/exports': 'evidence.export',
+      'GET /legal': 'legal.read',
+      'GET /legal/jurisdictions/:code': 'legal.read',
+      'GET /legal/compare/:crimeId': 'legal.read',
+      'GET /api/v1/legal/crimes': 'legal.read',
+      'GET /api/v1/legal/crimes/:id': 'legal.read',
+      'GET /api/v1/legal/jurisdictions': 'legal.read',
+      'GET /api/v1/legal/jurisdictions/:code': 'legal.read',
+      'GET /api/v1/legal/compare/:crimeId': 'legal.read',
     };
     const declared = Object.fromEntries(
       Object.keys(expected).map((k) => {

@@ -24,6 +24,7 @@ import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
 import { registerEvidenceApi } from './evidence-api.ts';
 import { registerExportApi } from './export-api.ts';
+import { registerLegalApi } from './legal-api.ts';
 import type { Guard, RouteRegistry, RouteRule } from './routes.ts';
 
 // ── schemas: they validate requests and describe responses in /api/v1/openapi.json ──
@@ -362,6 +363,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
 
   registerEvidenceApi(def, json);
   registerExportApi(def, json);
+  registerLegalApi(def, json);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -1,4 +1,13 @@
-import { Accounts, type Clock, CustodyLog, Evidence, SecretBox, sha256Hex, systemClock } from '@accord/core';
+import {
+  Accounts,
+  type Clock,
+  CustodyLog,
+  Evidence,
+  type LegalCatalogue,
+  SecretBox,
+  sha256Hex,
+  systemClock,
+} from '@accord/core';
 import { parseVerifierKey } from '@accord/custody';
 import { createExtractor } from '@accord/extract';
 import {
@@ -15,6 +24,7 @@ import {
 } from '@accord/store';
 import { FolderMapTiles } from '../web/map-tiles.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
+import { loadLegalCatalogue } from './legal-folder.ts';
 import { loadLogKey } from './log-key.ts';
 
 /** The composition root: one place that wires storage, domain and keys together. */
@@ -27,6 +37,8 @@ export interface AccordNode {
   readonly evidence: Evidence;
   readonly evidenceRepo: KyselyEvidenceRepo;
   readonly custody: CustodyLog;
+  /** Crimes, elements and national profiles: built in, plus the data folder's `legal/`. */
+  readonly legal: LegalCatalogue;
   /** Map tiles served by the node (ACCORD_MAP_TILES), if configured. */
   readonly mapTiles: FolderMapTiles | undefined;
   /** The checkpoint signer's verifier key (C2SP signed-note vkey). */
@@ -55,6 +67,7 @@ export interface OpenNodeOptions {
 export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> => {
   const folder = await openDataFolder(options.dataDir);
   const mapTiles = options.mapTilesDir ? await FolderMapTiles.open(options.mapTilesDir) : undefined;
+  const legal = await loadLegalCatalogue(folder.dir);
   const kek = options.kek;
   const keyring = kek ? Keyring.fromEnv(kek) : await Keyring.fromFolder(folder.kekDir);
   const database = await openDatabase(
@@ -110,6 +123,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       custody,
       logVerifierKey: vkey,
       mapTiles,
+      legal,
       migrations,
       clock,
       close: async () => {

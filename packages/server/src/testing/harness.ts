@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base32Decode, totp } from '@accord/core';
+import { base32Decode, type LegalCatalogue, totp } from '@accord/core';
 import { type CreateTestDatabase, describeEachDatabase, type TestDatabaseName } from '@accord/store/testing';
 import pino, { type Logger } from 'pino';
 import { type AccordApp, createApp } from '../http/app.ts';
@@ -34,6 +34,8 @@ export const createTestNode = async (
     log?: Logger;
     checkpointIntervalMs?: number;
     mapTilesDir?: string;
+    /** Serve this legal catalogue instead of the one the node loaded (tests need known content). */
+    legal?: LegalCatalogue;
   } = {},
 ): Promise<TestNode> => {
   const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
@@ -47,7 +49,7 @@ export const createTestNode = async (
       t += ms;
     },
   };
-  const node = await openNode({
+  const opened = await openNode({
     dataDir,
     databaseUrl: pgHandle?.url,
     clock,
@@ -56,6 +58,7 @@ export const createTestNode = async (
       : { checkpointIntervalMs: options.checkpointIntervalMs }),
     mapTilesDir: options.mapTilesDir,
   });
+  const node: AccordNode = options.legal ? { ...opened, legal: options.legal } : opened;
   const app = createApp({
     node,
     log: options.log ?? pino({ level: 'silent' }),

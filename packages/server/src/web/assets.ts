@@ -103,6 +103,60 @@ details.card[open] > summary { margin-block-end: .5rem; }
 .outcome-error { color: var(--danger); font-weight: 600; }
 .table-scroll { overflow-x: auto; }
 @media (max-width: 40rem) { .top { padding: .75rem; } main { padding: 1rem; } dl.facts { grid-template-columns: 1fr; } }
+/* The legal catalogue: crimes fold with <details>; the comparison marks gaps in colour and in words. */
+.toc ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; padding: 0; margin: 0 0 .5rem; }
+details.crime { background: var(--card); border: 1px solid var(--line); border-radius: .35rem; margin-block: .5rem;
+  padding: .5rem .9rem; }
+details.crime > summary { cursor: pointer; font-weight: 600; }
+details.crime[open] > summary { margin-block-end: .5rem; }
+.article { font-weight: 700; white-space: nowrap; }
+.elements { padding-inline-start: 1.5rem; }
+.elements li { margin-block: .6rem; }
+.element-head { display: block; }
+.element-text { display: block; }
+.citation { font-style: normal; font-size: .875rem; color: var(--muted); }
+.legal-note { margin: .25rem 0 0; font-size: .9rem; }
+.legal-note .label { font-weight: 600; }
+.badge-kind { background: #e8eaf6; }
+.badge-match-full, .badge-status-covered { background: #dff1e5; color: var(--ok); }
+.badge-match-partial, .badge-status-partial { background: #fff4d6; color: #6b4e00; }
+.badge-match-none, .badge-status-gap { background: var(--danger); color: #fff; }
+.legal-table { margin-block-end: 1.25rem; }
+.mappings { list-style: none; padding: 0; margin: 0; }
+.mapping { padding-block: .35rem; border-block-end: 1px dashed var(--line); }
+.mapping:last-child { border-block-end: 0; }
+.mapped-elements { display: block; font-size: .875rem; }
+.cited li, .checklist li { margin-block: .5rem; }
+.checklist { list-style: none; padding-inline-start: 0; }
+.checklist li { padding-inline-start: 1.75rem; position: relative; }
+.checklist li::before { content: ""; position: absolute; inset-inline-start: 0; top: .2rem; width: 1rem; height: 1rem;
+  border: 2px solid var(--muted); border-radius: .15rem; }
+table.compare th[scope=row] { min-width: 16rem; font-size: .9rem; color: var(--ink); font-weight: 400; }
+table.compare td { min-width: 12rem; }
+.cell-covered { background: #f1f9f3; }
+.cell-partial { background: #fffaeb; }
+.cell-gap { background: #fbeceb; }
+.covering { margin-block: .35rem; }
+.gap-text { font-weight: 600; color: var(--danger); margin: .35rem 0 0; }
+.legend .badge { margin-inline-end: .5rem; }
+@media print {
+  .top, .skip, .foot, .no-print, form { display: none !important; }
+  body { background: #fff; font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  .card, details.crime { border: 0; padding: 0; border-radius: 0; }
+  a { color: inherit; text-decoration: none; }
+  .table-scroll { overflow: visible; }
+  table { font-size: 8.5pt; }
+  table.compare th[scope=row], table.compare td { min-width: 0; }
+  thead { display: table-header-group; }
+  tr, li, .covering { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  details.crime > summary { list-style: none; }
+  details.crime > summary::-webkit-details-marker { display: none; }
+  details::details-content { content-visibility: visible; display: block; }
+  .badge, .cell-covered, .cell-partial, .cell-gap { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  .badge { border: 1px solid #888; }
+}
 `;
 
 /**

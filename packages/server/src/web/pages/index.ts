@@ -9,6 +9,7 @@ import { registerEvidenceList } from './evidence-list.ts';
 import { registerEvidenceUpload } from './evidence-upload.ts';
 import { registerExport } from './export.ts';
 import { registerHome } from './home.ts';
+import { registerLegal } from './legal.ts';
 import { registerProfile } from './profile.ts';
 import { registerSignIn } from './sign-in.ts';
 
@@ -28,6 +29,7 @@ export const registerPages = (
   registerProfile(r, cookies, secure);
   registerCases(r);
   registerExport(r);
+  registerLegal(r);
   // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
   registerEvidenceUpload(r);
   registerEvidenceList(r);
