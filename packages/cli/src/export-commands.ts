@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { link, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { AccordError } from '@accord/core';
@@ -46,7 +46,13 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
       const target = resolve(opts.out);
       const partial = `${target}.partial`;
       const summary = await withOpenNode(opts.data, async (node) => {
-        // Everything is checked (and the export recorded) before the file is created.
+        // Never replace an existing file (an earlier bundle for someone else, say).
+        if (existsSync(target)) {
+          throw new AccordError(
+            'invalid_input',
+            `${target} already exists; choose another --out file (nothing was exported)`,
+          );
+        }
         const stream = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
         const opened = new Promise<void>((ok, fail) => {
           stream.once('open', () => ok());
@@ -88,7 +94,11 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
           stream.end();
           await finished(stream);
           progress.clear();
-          await rename(partial, target);
+          // link() refuses to replace a file that appeared meanwhile; then the partial name goes.
+          await link(partial, target).catch((e: NodeJS.ErrnoException) => {
+            throw new AccordError('invalid_input', `cannot create ${target}: ${e.code ?? e.message}`);
+          });
+          await rm(partial, { force: true });
           return result;
         } catch (e) {
           progress.clear();

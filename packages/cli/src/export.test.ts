@@ -375,6 +375,93 @@ describe('tamper matrix: one changed byte anywhere that matters fails verify-bun
     );
   });
 
+  it('fails when the manifest leaves the bytes out or adds claims of its own', async () => {
+    const original = await readFile(bundle);
+    const m = members.find((x) => x.name === 'bundle/manifest.json');
+    assert.ok(m);
+    const { canonicalize } = await import('@accord/custody');
+    const variants: [
+      string,
+      (manifest: Record<string, unknown> & { items: Record<string, unknown>[] }) => void,
+      RegExp,
+    ][] = [
+      [
+        'content left out',
+        (x) => {
+          x.items[0] = { ...x.items[0], content: false };
+        },
+        /content must be true/,
+      ],
+      [
+        'an added claim',
+        (x) => {
+          x.note = 'Authenticated by the registry';
+        },
+        /members the format does not define: note/,
+      ],
+      [
+        'an added item claim',
+        (x) => {
+          x.items[0] = { ...x.items[0], collectedBy: 'forged' };
+        },
+        /members the format does not define: collectedBy/,
+      ],
+    ];
+    for (const [what, change, message] of variants) {
+      const manifest = JSON.parse(original.subarray(m.offset, m.offset + m.size).toString());
+      change(manifest);
+      const path = await rebuild((n) => n !== 'bundle/manifest.json', undefined, {
+        name: m.name,
+        body: Buffer.from(canonicalize(manifest)),
+      });
+      const report = await verifyBundle(path, { vkey: f.vkey });
+      assert.equal(report.ok, false, what);
+      assert.match(report.problems.join('\n'), message, what);
+    }
+  });
+
+  it('fails when data follows the end of the archive', async () => {
+    const original = await readFile(bundle);
+    const extra = Buffer.from('hidden');
+    const path = join(root, 'appended.accord.tar');
+    await writeFile(
+      path,
+      Buffer.concat([
+        original,
+        tarHeader('bundle/hidden.txt', extra.length, 0),
+        extra,
+        padding(extra.length),
+        trailer(),
+      ]),
+    );
+    const report = await verifyBundle(path, { vkey: f.vkey });
+    assert.equal(report.ok, false);
+    assert.match(report.problems.join('\n'), /data after its end-of-archive blocks/);
+  });
+
+  it('never overwrites an existing file', async () => {
+    const keep = join(root, 'keep.txt');
+    await writeFile(keep, 'an earlier bundle for someone else');
+    const result = expectCode(
+      await run([
+        'export',
+        '--data',
+        f.data,
+        '--case',
+        f.caseId,
+        '--recipient',
+        'R',
+        '--purpose',
+        'P',
+        '--out',
+        keep,
+      ]),
+      1,
+    );
+    assert.match(result.err, /keep\.txt already exists; choose another --out file/);
+    assert.equal(await readFile(keep, 'utf8'), 'an earlier bundle for someone else');
+  });
+
   it('fails when a file is added', async () => {
     const report = await verifyBundle(
       await rebuild(() => true, { name: 'bundle/items/extra.txt', body: Buffer.from('x') }),

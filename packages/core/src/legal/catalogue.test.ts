@@ -113,6 +113,21 @@ describe('legal catalogue loader', () => {
     );
   });
 
+  it('refuses unquoted numbers in citations (8.10 would become 8.1)', () => {
+    refuses(
+      [
+        {
+          name: 'g.yaml',
+          text: CRIMES.replace(
+            'citation: { instrument: Rome Statute, article: "6", paragraph: "(a)" }',
+            'citation: { instrument: Rome Statute, article: 8.10, paragraph: "(a)" }',
+          ),
+        },
+      ],
+      /g\.yaml:9: crime rs-6a's citation article must be quoted text \(write "8\.10" in quotes\)/,
+    );
+  });
+
   it('refuses mappings to crimes or elements that do not exist, and partial mappings without a note', () => {
     refuses(
       files({

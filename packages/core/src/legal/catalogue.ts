@@ -159,7 +159,11 @@ class FileReader {
   text(node: Node | null | undefined, what: string, allowNull = false): string | null {
     if (isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '')
       return node.value.trim();
-    if (isScalar(node) && typeof node.value === 'number' && !allowNull) return String(node.value);
+    if (isScalar(node) && typeof node.value === 'number') {
+      // 8.10 would silently become "8.1": legal citations must be quoted text.
+      this.fail(node, `${what} must be quoted text (write "${node.source ?? String(node.value)}" in quotes)`);
+      return null;
+    }
     if (allowNull && (node === null || node === undefined || (isScalar(node) && node.value === null)))
       return null;
     this.fail(node, `${what} must be ${allowNull ? 'text or null' : 'non-empty text'}`);

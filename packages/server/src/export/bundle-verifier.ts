@@ -136,21 +136,22 @@ export const verifyBundle = async (path: string, options: { vkey?: string } = {}
       }
     }
 
-    // ── the files for people: each export event commits to their SHA-256 ──────
+    // ── items ──────────────────────────────────────────────────────────────────
+    // Every content hash starts now, on worker threads, while the events are checked here.
+    hasher = new RangeHasher(path, Math.max(1, Math.min(4, availableParallelism())));
+    // The files for people: every export event commits to their SHA-256 (hashed like contents, so
+    // that a large index is no problem).
     const humanHashes: Record<string, string | undefined> = {};
     for (const [key, name] of [
       ['indexHtml', 'bundle/index.html'],
       ['indexCsv', 'bundle/index.csv'],
       ['verifyHtml', 'bundle/verify.html'],
     ] as const) {
-      const bytes = await small(name);
-      if (!bytes) problems.push(`${name} is missing`);
-      humanHashes[key] = bytes ? hex(sha256Sync(bytes)) : undefined;
+      const m = byName.get(name);
+      used.add(name);
+      if (!m) problems.push(`${name} is missing`);
+      humanHashes[key] = m ? await hasher.hash(m.offset, m.size).catch(() => undefined) : undefined;
     }
-
-    // ── items ──────────────────────────────────────────────────────────────────
-    // Every content hash starts now, on worker threads, while the events are checked here.
-    hasher = new RangeHasher(path, Math.max(1, Math.min(4, availableParallelism())));
     const digests = new Map<string, Promise<string>>();
     for (const item of manifest.items) {
       const content = byName.get(`bundle/items/${item.itemId}/content`);
@@ -343,27 +344,55 @@ const checkManifest = (value: unknown): Manifest => {
   };
   need(isObject(value), 'it is not a JSON object');
   const m = value as Record<string, unknown>;
+  const exactly = (o: Record<string, unknown>, keys: readonly string[], what: string): void => {
+    const extra = Object.keys(o).filter((k) => !keys.includes(k));
+    const missing = keys.filter((k) => !(k in o));
+    need(extra.length === 0, `${what} has members the format does not define: ${extra.join(', ')}`);
+    need(missing.length === 0, `${what} lacks ${missing.join(', ')}`);
+  };
+  exactly(m, ['format', 'version', 'log', 'createdAt', 'export', 'items'], 'the manifest');
   need(m.format === 'accord-bundle', 'format is not "accord-bundle"');
   need(m.version === 1, `version ${String(m.version)} is not supported (this verifier reads version 1)`);
   need(typeof m.log === 'string' && m.log.length > 0, 'log is missing');
   need(typeof m.createdAt === 'string', 'createdAt is missing');
   const e = m.export as Record<string, unknown>;
   need(
-    isObject(e) && typeof e.recipient === 'string' && typeof e.purpose === 'string',
+    isObject(e) &&
+      typeof e.recipient === 'string' &&
+      typeof e.purpose === 'string' &&
+      (e.legalBasis === null || typeof e.legalBasis === 'string') &&
+      typeof e.derivedOnly === 'boolean',
     'export is malformed',
   );
+  exactly(e, ['recipient', 'purpose', 'legalBasis', 'derivedOnly'], 'export');
   need(Array.isArray(m.items) && (m.items as unknown[]).length > 0, 'items is empty or missing');
   const seen = new Set<string>();
   for (const [i, raw] of (m.items as unknown[]).entries()) {
     const at = `items[${i}]`;
     need(isObject(raw), `${at} is not an object`);
     const it = raw as Record<string, unknown>;
+    exactly(
+      it,
+      [
+        'itemId',
+        'sha256',
+        'size',
+        'mediaType',
+        'kind',
+        'title',
+        'content',
+        'derivedFrom',
+        'events',
+        'exportEvent',
+      ],
+      at,
+    );
     need(typeof it.itemId === 'string' && UUID.test(it.itemId), `${at}.itemId is not an item id`);
     need(!seen.has(it.itemId as string), `${at}.itemId appears twice`);
     seen.add(it.itemId as string);
     need(typeof it.sha256 === 'string' && HEX64.test(it.sha256), `${at}.sha256 is not a SHA-256`);
     need(Number.isSafeInteger(it.size) && (it.size as number) >= 0, `${at}.size is not a size`);
-    need(typeof it.content === 'boolean', `${at}.content is not true or false`);
+    need(it.content === true, `${at}.content must be true (version 1 bundles always carry the bytes)`);
     need(
       typeof it.title === 'string' && typeof it.kind === 'string' && typeof it.mediaType === 'string',
       `${at} lacks title, kind or mediaType`,
@@ -373,6 +402,7 @@ const checkManifest = (value: unknown): Manifest => {
       d === null || (isObject(d) && typeof d.itemId === 'string' && typeof d.sha256 === 'string'),
       `${at}.derivedFrom is malformed`,
     );
+    if (d !== null) exactly(d, ['itemId', 'sha256'], `${at}.derivedFrom`);
     need(Array.isArray(it.events) && (it.events as unknown[]).length > 0, `${at}.events is empty`);
     let last = -1;
     for (const ev of it.events as unknown[]) {
@@ -380,6 +410,7 @@ const checkManifest = (value: unknown): Manifest => {
         isObject(ev) && typeof ev.id === 'string' && Number.isSafeInteger(ev.leafIndex),
         `${at}.events has a malformed entry`,
       );
+      exactly(ev as Record<string, unknown>, ['id', 'leafIndex'], `${at}.events[]`);
       const leaf = (ev as { leafIndex: number }).leafIndex;
       need(leaf > last, `${at}.events are not in increasing leaf order`);
       last = leaf;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
+  AccordError,
   type CustodyEventDoc,
   type ExportDraft,
   type ExportInput,
@@ -108,7 +109,8 @@ export const writeBundle = async (
       eventId: c.eventId,
     }));
     prepared.push({
-      item: (await node.evidenceRepo.getItem(item.id)) ?? item,
+      // The item as the export recorded it: a later edit must not make the bundle disagree with it.
+      item,
       events,
       metadata: {
         itemId: item.id,
@@ -185,11 +187,26 @@ export const writeBundle = async (
       );
     }
     await write(tarHeader(`bundle/${dir}/content`, item.size, mtime));
+    // The bytes are counted and hashed on their way out: a store that returned anything but the
+    // item's bytes would corrupt the archive, so the export stops instead of claiming success.
     const stream = await node.blobs.get(item.sha256);
+    const hash = createHash('sha256');
+    let written = 0;
     for await (const chunk of stream) {
-      await write(chunk as Uint8Array);
-      done += (chunk as Uint8Array).byteLength;
+      const bytes = chunk as Uint8Array;
+      if (written + bytes.byteLength > item.size) break;
+      hash.update(bytes);
+      await write(bytes);
+      written += bytes.byteLength;
+      done += bytes.byteLength;
       options.onProgress?.(done, total);
+    }
+    if (written !== item.size || hash.digest('hex') !== item.sha256) {
+      stream.destroy();
+      throw new AccordError(
+        'integrity',
+        `item ${item.id}: the vault returned ${written === item.size ? 'other' : `${written} of ${item.size}`} bytes than recorded; the bundle is incomplete and must not be used`,
+      );
     }
     await write(padding(item.size));
   }

@@ -72,7 +72,24 @@ export const indexTar = async (handle: FileHandle, fileSize: number): Promise<Ta
     const { bytesRead } = await handle.read(header, 0, BLOCK, position);
     if (bytesRead !== BLOCK)
       throw new AccordError('invalid_input', 'the bundle could not be read to its end');
-    if (header.every((b) => b === 0)) return members;
+    if (header.every((b) => b === 0)) {
+      // The end: a second zero block, and nothing but zeros after it (no hidden members).
+      if (position + 2 * BLOCK > fileSize) {
+        throw new AccordError('invalid_input', 'the bundle ends without its second end-of-archive block');
+      }
+      const rest = Buffer.alloc(Math.min(fileSize - position - BLOCK, 64 * 1024));
+      for (let at = position + BLOCK; at < fileSize; at += rest.length) {
+        const n = Math.min(rest.length, fileSize - at);
+        await handle.read(rest, 0, n, at);
+        if (rest.subarray(0, n).some((b) => b !== 0)) {
+          throw new AccordError(
+            'invalid_input',
+            `the bundle has data after its end-of-archive blocks (at byte ${at})`,
+          );
+        }
+      }
+      return members;
+    }
     if (members.length >= MAX_MEMBERS) {
       throw new AccordError('invalid_input', `the bundle has more than ${MAX_MEMBERS} members`);
     }
@@ -130,10 +147,11 @@ const parseOctal = (field: Buffer): number | undefined => {
 };
 
 const parseSize = (field: Buffer): number | undefined => {
-  if (((field[0] ?? 0) & 0x80) !== 0) {
+  if (field[0] === 0x80) {
     let value = 0n;
     for (let i = 1; i < field.length; i += 1) value = (value << 8n) | BigInt(field[i] ?? 0);
     return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
   }
+  if (((field[0] ?? 0) & 0x80) !== 0) return undefined; // other base-256 forms (negative sizes)
   return parseOctal(field);
 };
