@@ -6,7 +6,7 @@ import { contentDisposition } from './content.ts';
 import type { AppEnv } from './context.ts';
 
 /** The response body of a bundle download: a web stream fed by a Node writable, with backpressure. */
-class BundleBody extends Writable {
+export class BundleBody extends Writable {
   readonly stream: ReadableStream<Uint8Array>;
   /** Resolves when the first byte is written: from then on the answer is the bundle. */
   readonly started: Promise<void>;
@@ -17,9 +17,17 @@ class BundleBody extends Writable {
   #gone = false;
   #begun = false;
   #closed = false;
+  readonly #idleMs: number;
+  #idle: NodeJS.Timeout | undefined;
 
-  constructor() {
+  /**
+   * @param idleMs how long the reader may stop reading before the download is abandoned: a client
+   * that keeps the connection open without reading must not hold a vault file and the bundle's
+   * proofs in memory for ever.
+   */
+  constructor(idleMs = 5 * 60_000) {
     super({ highWaterMark: 64 * 1024 });
+    this.#idleMs = idleMs;
     // Destroying a Writable emits 'error': never unhandled here. The writer learns of it from its
     // wait for 'drain' (which rejects) or from its next write (which throws).
     this.on('error', () => {});
@@ -72,7 +80,22 @@ class BundleBody extends Writable {
     const controller = this.#controller!;
     controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if ((controller.desiredSize ?? 0) > 0) callback();
-    else this.#waiting = () => callback();
+    else {
+      this.#waiting = () => callback();
+      clearTimeout(this.#idle);
+      this.#idle = setTimeout(() => {
+        const error = new ClientGone('the client stopped reading the download');
+        // Abort the response too, so that the connection closes instead of hanging.
+        try {
+          this.#controller?.error(error);
+        } catch {
+          // already closed
+        }
+        this.#gone = true;
+        this.destroy(error);
+      }, this.#idleMs);
+      this.#idle.unref();
+    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -87,6 +110,7 @@ class BundleBody extends Writable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#waiting = undefined;
+    clearTimeout(this.#idle);
     // After _final the stream is complete: destroy(null) then only tidies up (autoDestroy).
     if (!this.#gone && !this.#closed) {
       // The writer failed midway: the reader (the HTTP response) fails too, so that the client
@@ -101,6 +125,7 @@ class BundleBody extends Writable {
   }
 
   #resume(): void {
+    clearTimeout(this.#idle);
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.();
@@ -108,8 +133,8 @@ class BundleBody extends Writable {
 }
 
 class ClientGone extends Error {
-  constructor() {
-    super('the client closed the connection during the download');
+  constructor(message = 'the client closed the connection during the download') {
+    super(message);
     this.name = 'ClientGone';
   }
 }
