@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { OrgId } from '@accord/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, SHOTS } from '../testing/browser.ts';
 import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
 import { testdataPath } from '../testing/testdata.ts';
 import { writeBundle } from './bundle-writer.ts';
 import { padding, tarHeader, trailer } from './tar.ts';
 import { verifyHtml } from './verify-html.ts';
 
-const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-results');
 const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
 const SECOND = testdataPath('media', 'exif-samples', 'jpg', 'Nikon_D70.jpg');
 const REDACTED = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0012.jpg');
@@ -192,19 +191,7 @@ describeEachDatabase('verify.html in Chromium, offline', (create, name) => {
     const htmlPath = join(root, 'verify.html');
     await writeFile(htmlPath, verifyHtml());
     pageUrl = pathToFileURL(htmlPath).href;
-    await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1200, height: 900 } });
     context.on('request', (request) => {
       requested.push(request.url());

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base32Decode, totp } from '@accord/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { initDataFolder } from '../../node/data-folder.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
-import { type RunningServer, startServer } from '../../server.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../node/demo.ts';
+import type { RunningServer } from '../../server.ts';
+import { launchChromium, SHOTS, startDemoServer } from '../../testing/browser.ts';
 
 /**
  * Real pages in a real headless Chromium (Debian's), against a real server on loopback.
  * Every request that leaves the node is recorded and aborted: there must be none.
  */
-const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-results');
 
 describe('web pages in Chromium', () => {
   let root: string;
@@ -23,32 +20,8 @@ describe('web pages in Chromium', () => {
   const external: string[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'accord-browser-'));
-    const dataDir = join(root, 'data');
-    await initDataFolder(dataDir);
-    server = await startServer({
-      dataDir,
-      databaseUrl: undefined,
-      host: '127.0.0.1',
-      port: 0,
-      secureCookies: false,
-      logLevel: 'silent',
-      bodyLimitBytes: 65536,
-    });
-    await seedDemo(server.node.accounts);
-    await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ root, server } = await startDemoServer('pages'));
+    browser = await launchChromium();
   });
 
   after(async () => {

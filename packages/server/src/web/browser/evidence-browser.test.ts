@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base32Decode, totp } from '@accord/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { initDataFolder } from '../../node/data-folder.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
-import { type RunningServer, startServer } from '../../server.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../node/demo.ts';
+import type { RunningServer } from '../../server.ts';
+import { launchChromium, SHOTS, startDemoServer } from '../../testing/browser.ts';
 import { testdataPath } from '../../testing/testdata.ts';
 
 /**
@@ -16,8 +15,6 @@ import { testdataPath } from '../../testing/testdata.ts';
  * coordinates and custody timeline verified in the log, and sensitive content blurred until
  * selected. Every request that leaves the node is recorded and aborted: there must be none.
  */
-const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-results');
 const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
 
 describe('evidence pages in Chromium', () => {
@@ -30,30 +27,8 @@ describe('evidence pages in Chromium', () => {
   const external: string[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'accord-browser-evidence-'));
-    const dataDir = join(root, 'data');
-    await initDataFolder(dataDir);
-    server = await startServer({
-      dataDir,
-      databaseUrl: undefined,
-      host: '127.0.0.1',
-      port: 0,
-      secureCookies: false,
-      logLevel: 'silent',
-      bodyLimitBytes: 65536,
-    });
-    await seedDemo(server.node.accounts);
-    await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    ({ root, server } = await startDemoServer('evidence'));
+    browser = await launchChromium();
     context = await newContext();
     page = await context.newPage();
   });

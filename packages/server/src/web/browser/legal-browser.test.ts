@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { base32Decode, totp } from '@accord/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { legalFixtureFiles } from '../../http/legal-fixture.ts';
-import { initDataFolder } from '../../node/data-folder.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
-import { type RunningServer, startServer } from '../../server.ts';
+import { DEMO_PASSWORD } from '../../node/demo.ts';
+import type { RunningServer } from '../../server.ts';
+import { launchChromium, SHOTS, startDemoServer } from '../../testing/browser.ts';
 
 /**
  * The legal catalogue pages in a real headless Chromium with JavaScript switched off, against a
  * real server whose data folder adds the fixture catalogue (under names of its own, next to the
  * built-in catalogue). Every request that leaves the node is recorded and aborted: there must be none.
  */
-const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-results');
 const PREFIX = 'zzfix';
 const CODES = ['XA', 'XB', 'XC'] as const;
 
@@ -30,35 +27,14 @@ describe('legal pages in Chromium', () => {
   const problems: string[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'accord-browser-legal-'));
-    const dataDir = join(root, 'data');
-    await initDataFolder(dataDir);
-    for (const file of legalFixtureFiles(PREFIX, [...CODES])) {
-      const path = join(dataDir, 'legal', file.name);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, file.text);
-    }
-    server = await startServer({
-      dataDir,
-      databaseUrl: undefined,
-      host: '127.0.0.1',
-      port: 0,
-      secureCookies: false,
-      logLevel: 'silent',
-      bodyLimitBytes: 65536,
-    });
-    await seedDemo(server.node.accounts);
-    await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    ({ root, server } = await startDemoServer('legal', async (dataDir) => {
+      for (const file of legalFixtureFiles(PREFIX, [...CODES])) {
+        const path = join(dataDir, 'legal', file.name);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, file.text);
+      }
+    }));
+    browser = await launchChromium();
     context = await browser.newContext({
       locale: 'en-GB',
       viewport: { width: 1200, height: 900 },
