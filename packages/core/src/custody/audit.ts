@@ -1,7 +1,7 @@
 import { type NoteVerifier, verifyCheckpoint } from '@accord/custody';
 import type { BlobStore, Sha256Hex } from '../blobs/port.ts';
 import type { EvidenceRepo } from '../evidence/ports.ts';
-import { differences, type ReplayedState, replayStep } from '../evidence/replay.ts';
+import { captureDifferences, differences, type ReplayedState, replayStep } from '../evidence/replay.ts';
 import { parseEventBytes, privateMatches } from './events.ts';
 import { HASH_SIZE, hashLeaf, sha256Hex, subtreeRoot } from './merkle.ts';
 import { TILE_WIDTH, type TileSource, TileTree } from './tiles.ts';
@@ -253,18 +253,10 @@ export const auditNode = async (deps: AuditDeps): Promise<AuditReport> => {
     }
     for (const c of await repo.listCollections(item.id)) {
       const record = collected.get(c.eventId);
-      const fields = [
-        'collectedBy',
-        'collectedAt',
-        'sourceUrl',
-        'method',
-        'latitude',
-        'longitude',
-        'note',
-        'fileName',
-      ] as const;
       const differ =
-        record === undefined ? ['its event'] : fields.filter((f) => (record?.[f] ?? null) !== c[f]);
+        record === undefined
+          ? ['its event']
+          : captureDifferences(record, c as unknown as Record<string, unknown>);
       if (differ.length > 0) {
         report({
           kind: 'item',

@@ -118,3 +118,21 @@ export const differences = (item: ItemRecord, state: ReplayedState): string[] =>
   if (metadataDigest(item) !== state.metadataDigest) out.push('metadata or problems');
   return out;
 };
+
+/** The capture fields a "collected" event's private record commits to (with the file name). */
+export const CAPTURE_FIELDS = [
+  'collectedBy',
+  'collectedAt',
+  'sourceUrl',
+  'method',
+  'latitude',
+  'longitude',
+  'note',
+  'fileName',
+] as const;
+
+/** Names the capture fields where a shown capture record differs from its event's private record. */
+export const captureDifferences = (
+  record: Readonly<Record<string, unknown>> | null | undefined,
+  capture: Readonly<Record<string, unknown>>,
+): string[] => CAPTURE_FIELDS.filter((f) => (record?.[f] ?? null) !== (capture[f] ?? null));

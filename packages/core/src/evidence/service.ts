@@ -35,6 +35,7 @@ import type {
   ItemId,
   ItemKind,
   ItemOp,
+  ItemOpResult,
   ItemRecord,
   NewItem,
   StoredCheckpoint,
@@ -142,6 +143,16 @@ export interface TimelineEntry {
   readonly inLog: InclusionStatus;
 }
 
+const ingestResult = (result: ItemOpResult | undefined, stored: StoredBlob): IngestResult => {
+  if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
+  return {
+    item: result.item,
+    created: result.created,
+    blobCreated: stored.created,
+    events: result.events.map((e) => ({ id: e.id, leafIndex: e.leafIndex, action: e.action })),
+  };
+};
+
 /**
  * The evidence vault: items, their bytes and their custody. Every action on an item becomes a
  * custody event in the node's log; an action is complete only once its event is durable.
@@ -215,13 +226,7 @@ export class Evidence {
         eventsOnCreate: [registered],
       },
     ]);
-    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
-    return {
-      item: result.item,
-      created: result.created,
-      blobCreated: stored.created,
-      events: result.events.map((e) => ({ id: e.id, leafIndex: e.leafIndex, action: e.action })),
-    };
+    return ingestResult(result, stored);
   }
 
   /** A derivative (redacted copy, transcript…) is a new item linked to its original by events. */
@@ -273,13 +278,7 @@ export class Evidence {
       },
     ];
     const [, result] = await this.#log.submit(ops);
-    if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
-    return {
-      item: result.item,
-      created: result.created,
-      blobCreated: stored.created,
-      events: result.events.map((e) => ({ id: e.id, leafIndex: e.leafIndex, action: e.action })),
-    };
+    return ingestResult(result, stored);
   }
 
   async seal(by: Principal, itemId: unknown, reasonInput: unknown, via: Via): Promise<ItemRecord> {
@@ -327,10 +326,9 @@ export class Evidence {
       events: [
         this.#draft('metadata_edited', this.#actor(by, via), this.#now(), {
           details: { fields: changed.sort().join(',') },
-          private: {
-            before: Object.fromEntries(changed.map((k) => [k, item[k as keyof ItemRecord]])),
-            after: patch,
-          },
+          // The values after the edit only: those before follow from the item's earlier events,
+          // and a value read before the log's lock could be stale.
+          private: { after: patch },
         }),
       ],
     });
@@ -366,12 +364,9 @@ export class Evidence {
       patch: { holderOrgId: toOrgId, holderUserId: toUserId },
       events: [
         this.#draft('transferred', this.#actor(by, via), this.#now(), {
-          details: {
-            fromOrg: item.holderOrgId,
-            fromUser: item.holderUserId,
-            toOrg: toOrgId,
-            toUser: toUserId,
-          },
+          // Only the new holder: the previous one follows from the item's earlier events, and a
+          // value read before the log's lock could be stale.
+          details: { toOrg: toOrgId, toUser: toUserId },
           private: note ? { note } : undefined,
         }),
       ],

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import {
   AccordError,
   type CustodyEventDoc,
+  captureDifferences,
   hashLeafSync,
   parseEventBytes,
   type ReplayedState,
@@ -602,21 +603,9 @@ const metadataProblems = (
   if (!registered?.record || registered.record.metadata !== digest) {
     out.push('its extracted metadata or flagged problems differ from what was recorded at registration');
   }
-  const fields = [
-    'collectedBy',
-    'collectedAt',
-    'sourceUrl',
-    'method',
-    'latitude',
-    'longitude',
-    'note',
-    'fileName',
-  ];
   for (const capture of Array.isArray(meta.captures) ? (meta.captures as Record<string, unknown>[]) : []) {
     const event = docs.find((d) => d.doc.id === capture.eventId && d.doc.action === 'collected');
-    const differ = event
-      ? fields.filter((f) => (event.record?.[f] ?? null) !== (capture[f] ?? null))
-      : ['its event'];
+    const differ = event ? captureDifferences(event.record, capture) : ['its event'];
     if (differ.length > 0)
       out.push(`a capture record differs from its "collected" event in: ${differ.join(', ')}`);
   }

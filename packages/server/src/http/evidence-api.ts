@@ -234,6 +234,21 @@ const META_FIELDS = [
 ] as const;
 type MetaField = (typeof META_FIELDS)[number];
 
+/**
+ * Runs an ingest or derivation that reads the request body and answers 201 (new) or 200 (the case
+ * already held the bytes); a client that went away midway gets the quiet answer of clientWentAway.
+ */
+const answerStreamed = async (c: Context<AppEnv>, run: () => Promise<IngestResult>): Promise<Response> => {
+  try {
+    const result = await run();
+    return c.json(toIngest(result), result.created ? 201 : 200);
+  } catch (e) {
+    const gone = clientWentAway(c);
+    if (gone) return gone;
+    throw e;
+  }
+};
+
 const headerName = (field: MetaField) => `X-Accord-${field.replace(/[A-Z]/g, (ch) => `-${ch}`)}`;
 
 export const uploadMeta = (c: Context<AppEnv>): Partial<Record<MetaField, string>> => {
@@ -316,8 +331,8 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
       await evidence.requireCase(actor, caseId);
       parseFileName(meta.fileName);
       const sensitive = parseFlag(meta.sensitive, 'sensitive');
-      try {
-        const result = await evidence.ingest(
+      return answerStreamed(c, () =>
+        evidence.ingest(
           actor,
           {
             caseId,
@@ -328,13 +343,8 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
             capture: captureOf(meta),
           },
           'api',
-        );
-        return c.json(toIngest(result), result.created ? 201 : 200);
-      } catch (e) {
-        const gone = clientWentAway(c);
-        if (gone) return gone;
-        throw e;
-      }
+        ),
+      );
     },
     { streamsBody: true },
   );
@@ -542,8 +552,8 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
       parseDerivedKind(meta.kind);
       parseFileName(meta.fileName);
       refuseIfSealed(original);
-      try {
-        const result = await evidence.derive(
+      return answerStreamed(c, () =>
+        evidence.derive(
           actor,
           original.id,
           {
@@ -554,13 +564,8 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
             note: meta.note,
           },
           'api',
-        );
-        return c.json(toIngest(result), result.created ? 201 : 200);
-      } catch (e) {
-        const gone = clientWentAway(c);
-        if (gone) return gone;
-        throw e;
-      }
+        ),
+      );
     },
     { streamsBody: true },
   );
