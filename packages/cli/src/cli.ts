@@ -1,9 +1,10 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { type Accounts, isAccordError, ORG_KINDS, ROLES } from '@accord/core';
+import { type Accounts, type Cases, isAccordError, ORG_KINDS, ROLES } from '@accord/core';
 import type { NodeConfig, RunningServer } from '@accord/server';
 import { DEFAULTS, DEMO_PASSWORD } from '@accord/server/defaults';
 import { Command, CommanderError, Option } from 'commander';
+import { registerCaseCommands } from './case-commands.ts';
 import { type EvidenceCommandContext, registerEvidenceCommands } from './evidence-commands.ts';
 import { registerExportCommands } from './export-commands.ts';
 import { registerLegalCommands } from './legal-commands.ts';
@@ -92,10 +93,13 @@ Quick start:
   });
 
   /** Opens the node, runs `fn`, always closes it. */
-  const withNode = async <T>(data: string, fn: (accounts: Accounts) => Promise<T>): Promise<T> => {
+  const withNode = async <T>(
+    data: string,
+    fn: (accounts: Accounts, node: { accounts: Accounts; cases: Cases }) => Promise<T>,
+  ): Promise<T> => {
     const node = await (await server()).openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
     try {
-      return await fn(node.accounts);
+      return await fn(node.accounts, node);
     } finally {
       await node.close();
     }
@@ -216,7 +220,7 @@ Quick start:
       out(`created Accord data folder ${folder.dir}`);
     }
     const { seedDemo } = await server();
-    const seeded = await withNode(opts.data, seedDemo);
+    const seeded = await withNode(opts.data, (_, node) => seedDemo(node));
     await serveUntilSignal(config, (server) => {
       out('');
       out(`Accord demo is running: ${server.url}/`);
@@ -331,6 +335,7 @@ Quick start:
       }
     },
   };
+  registerCaseCommands(program, evidenceContext);
   registerEvidenceCommands(program, evidenceContext);
   registerExportCommands(program, evidenceContext);
   registerLegalCommands(program, evidenceContext);

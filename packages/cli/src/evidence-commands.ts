@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { AccordError, auditNode, type IngestResult, type OrgId, parseCapture } from '@accord/core';
+import { AccordError, auditNode, type IngestResult, parseCapture } from '@accord/core';
 import { CustodyError, parseVerifierKey, toBase64, verifyCheckpoint } from '@accord/custody';
 import type { AccordNode } from '@accord/server';
 import { Keyring } from '@accord/store';
@@ -25,30 +25,6 @@ const OPERATOR = { operator: true } as const;
 export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandContext): void => {
   const { out, withCommon, withOpenNode } = ctx;
 
-  // ── case ─────────────────────────────────────────────────────────────────────
-  const cases = program.command('case').description('manage cases').exitOverride();
-  withCommon(
-    cases
-      .command('create')
-      .description('open a case; prints its id on the last line')
-      .requiredOption('--title <text>', 'the case title')
-      .option('--org <id or name>', 'lead organisation (default: the only organisation)'),
-  ).action(async (opts: { data: string; title: string; org?: string }) => {
-    const created = await withOpenNode(opts.data, async (node) =>
-      node.accounts.createCase(OPERATOR, {
-        title: opts.title,
-        leadOrgId: await leadOrganisation(node, opts.org),
-      }),
-    );
-    out(`opened case "${created.title}"`);
-    out(created.id);
-  });
-  withCommon(cases.command('list').description('list cases')).action(async (opts: { data: string }) => {
-    const list = await withOpenNode(opts.data, (node) => node.accounts.listCases(OPERATOR));
-    if (list.length === 0) out('no cases yet; open one with "accord case create --title …"');
-    for (const c of list) out(`${c.id}  ${c.createdAt.slice(0, 10)}  ${c.title}`);
-  });
-
   // ── evidence add ─────────────────────────────────────────────────────────────
   const evidence = program.command('evidence').description('the evidence vault').exitOverride();
   withCommon(
@@ -59,6 +35,7 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
       )
       .argument('<path...>', 'files or folders')
       .requiredOption('--case <id>', 'the case the items belong to')
+      .option('--compartment <id>', 'file the items in this compartment of the case')
       .option('--source-url <url>', 'where the material was found (Berkeley Protocol: source)')
       .option('--collected-by <name>', 'who collected it')
       .option('--collected-at <time>', 'when it was collected (ISO 8601, e.g. 2024-03-01T14:30:00Z)')
@@ -80,7 +57,7 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
     const files = await collectFiles(paths, (warning) => ctx.stderr.write(`accord: ${warning}\n`));
     if (files.length === 0) throw new AccordError('invalid_input', 'no files found in the given paths');
     const failures = await withOpenNode(opts.data, async (node) => {
-      await node.evidence.requireCase(OPERATOR, opts.case);
+      await node.evidence.requireCase(OPERATOR, opts.case, opts.compartment);
       return addFiles(node, files, opts, capture, ctx);
     });
     if (failures > 0)
@@ -309,24 +286,10 @@ export const registerEvidenceCommands = (program: Command, ctx: EvidenceCommandC
 };
 
 /** The organisation named by --org, or the only one there is. */
-const leadOrganisation = async (node: AccordNode, ref: string | undefined): Promise<OrgId> => {
-  if (ref) return (await node.accounts.resolveOrganisation(ref)).id;
-  const orgs = await node.accounts.listOrganisations(OPERATOR);
-  const [only] = orgs;
-  if (!only)
-    throw new AccordError(
-      'invalid_input',
-      'there is no organisation yet: add one with "accord org add" first',
-    );
-  if (orgs.length > 1) {
-    throw new AccordError('invalid_input', 'there are several organisations: choose the lead one with --org');
-  }
-  return only.id;
-};
-
 interface EvidenceAddOptions {
   readonly data: string;
   readonly case: string;
+  readonly compartment?: string;
   readonly sourceUrl?: string;
   readonly collectedBy?: string;
   readonly collectedAt?: string;
@@ -446,6 +409,7 @@ const addFiles = async (
           OPERATOR,
           {
             caseId: opts.case,
+            compartmentId: opts.compartment,
             source: stream,
             fileName: file.name.replace(/[/\\]/g, '_'),
             sensitive: opts.sensitive === true,

@@ -10,6 +10,7 @@ export {
 export type { Database } from './db/schema.ts';
 export { knownMigrations, type MigrationReport, migrateToLatest } from './migrations/index.ts';
 export { KyselyAccountsRepo } from './repos/accounts-repo.ts';
+export { KyselyCaseRepo } from './repos/case-repo.ts';
 export { appendLeafHashes, KyselyEvidenceRepo } from './repos/evidence-repo.ts';
 export { bindLogOrigin, bindSecretKey } from './repos/node-meta.ts';
 export {

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
-import type { CaseId, OrgId, UserId } from '../shared/ids.ts';
+import type { OrgId, UserId } from '../shared/ids.ts';
 import type {
   ApiToken,
   Locale,
@@ -44,13 +44,6 @@ export interface NewTokenRecord {
   readonly secretHash: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
-}
-
-export interface CaseSummary {
-  readonly id: CaseId;
-  readonly title: string;
-  readonly leadOrgId: OrgId;
-  readonly createdAt: string;
 }
 
 export interface AuditQuery {
@@ -110,9 +103,6 @@ export interface AccountsRepo {
 
   appendAudit(event: AuditEventInput & { id: string; at: string }): Promise<void>;
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
-
-  insertCase(c: CaseSummary & { createdBy: UserId | null }): Promise<void>;
-  listCases(): Promise<CaseSummary[]>;
 }
 
 export interface Clock {

@@ -6,7 +6,7 @@ import { randomToken, sha256Hex } from '../crypto/tokens.ts';
 import { matchTotp, otpauthUri } from '../crypto/totp.ts';
 import { type Action, type Actor, decide } from '../policy/policy.ts';
 import { AccordError, invalid, notFound } from '../shared/errors.ts';
-import { type CaseId, newId, type OrgId, type UserId } from '../shared/ids.ts';
+import { newId, type OrgId, type UserId } from '../shared/ids.ts';
 import {
   checkPasswordPolicy,
   dummyVerify,
@@ -14,7 +14,7 @@ import {
   hashPassword,
   verifyPassword,
 } from './passwords.ts';
-import type { AccountsRepo, AuditQuery, CaseSummary, Clock } from './ports.ts';
+import type { AccountsRepo, AuditQuery, Clock } from './ports.ts';
 import type {
   ApiToken,
   Locale,
@@ -720,7 +720,7 @@ export class Accounts {
     return { user: creds.user, token };
   }
 
-  // ── audit and cases ──────────────────────────────────────────────────────────
+  // ── audit ──────────────────────────────────────────────────────────
 
   async listAudit(by: Principal, query: AuditQuery): Promise<AuditEvent[]> {
     this.#authorize(by, 'audit.read');
@@ -735,24 +735,6 @@ export class Accounts {
       subjectUserId: null,
       details: { action },
     });
-  }
-
-  async createCase(by: Principal, input: { title: unknown; leadOrgId: OrgId }): Promise<CaseSummary> {
-    this.#authorize(by, 'case.create');
-    const c = {
-      id: newId<CaseId>(),
-      title: parseText(input.title, 'title', 'the case title', 300),
-      leadOrgId: input.leadOrgId,
-      createdAt: this.#nowIso(),
-      createdBy: 'operator' in by ? null : by.userId,
-    };
-    await this.#repo.insertCase(c);
-    return c;
-  }
-
-  async listCases(by: Principal): Promise<CaseSummary[]> {
-    this.#authorize(by, 'case.read');
-    return this.#repo.listCases();
   }
 
   // ── internals ────────────────────────────────────────────────────────────────

@@ -1,5 +1,7 @@
+import type { Principal } from '../accounts/service.ts';
 import type { Sha256Hex } from '../blobs/port.ts';
 import type { TileSource } from '../custody/tiles.ts';
+import type { CaseAction, CaseResource } from '../policy/policy.ts';
 import type { CaseId, OrgId, UserId } from '../shared/ids.ts';
 import type {
   CollectionRecord,
@@ -9,6 +11,7 @@ import type {
   ItemOp,
   ItemOpResult,
   ItemRecord,
+  ItemScope,
   StoredCheckpoint,
   StoredEvent,
 } from './types.ts';
@@ -58,4 +61,24 @@ export interface EvidenceRepo extends TileSource {
   itemsWithBlob(sha256: Sha256Hex): Promise<number>;
   /** Whether the organisation exists and, when given, the user belongs to it. */
   holderExists(orgId: OrgId, userId: UserId | null): Promise<boolean>;
+}
+
+/**
+ * Case access as the evidence vault needs it (the cases module's CaseAccess provides it). Refusals
+ * about things the actor may not know of are thrown as "not found".
+ */
+export interface EvidenceAccess {
+  require(
+    by: Principal,
+    caseId: CaseId,
+    action: CaseAction,
+    resource?: CaseResource,
+    missing?: string,
+  ): Promise<unknown>;
+  requireItem(by: Principal, item: ItemRecord, action: CaseAction): Promise<unknown>;
+  canSeeItem(by: Principal, item: ItemRecord): Promise<boolean>;
+  /** What the actor may list (undefined: everything, for the operator). */
+  scopes(by: Principal, onlyCase?: CaseId): Promise<ItemScope[] | undefined>;
+  itemCompartment(itemId: ItemId): Promise<string | null>;
+  compartmentInCase(compartmentId: string, caseId: CaseId): Promise<boolean>;
 }

@@ -15,7 +15,7 @@ import {
 } from '../custody/events.ts';
 import type { CustodyLog } from '../custody/log.ts';
 import { hashLeaf } from '../custody/merkle.ts';
-import { type Action, decide } from '../policy/policy.ts';
+import { type Action, type CaseAction, decide } from '../policy/policy.ts';
 import { AccordError, invalid, notFound } from '../shared/errors.ts';
 import {
   type CaseId,
@@ -26,7 +26,7 @@ import {
   parseUserId,
   type UserId,
 } from '../shared/ids.ts';
-import type { EvidenceRepo } from './ports.ts';
+import type { EvidenceAccess, EvidenceRepo } from './ports.ts';
 import { registration } from './replay.ts';
 import type {
   CollectionRecord,
@@ -68,7 +68,20 @@ export interface IngestInput {
   readonly title?: unknown;
   readonly sensitive?: boolean;
   readonly capture?: CaptureFields;
+  /** File the item in this compartment of the case (absent or null: the general area). */
+  readonly compartmentId?: unknown;
 }
+
+const parseCompartment = (value: unknown): string | null => {
+  if (value === undefined || value === null || value === '') return null;
+  if (
+    typeof value !== 'string' ||
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)
+  ) {
+    throw invalid('the compartment id must be a lowercase UUID', { field: 'compartmentId' });
+  }
+  return value;
+};
 
 export interface DeriveInput {
   readonly source: Readable | AsyncIterable<Uint8Array>;
@@ -164,6 +177,7 @@ export class Evidence {
   readonly #blobs: BlobStore;
   readonly #extractor: () => MetadataExtractor;
   readonly #clock: Clock;
+  readonly #access: EvidenceAccess;
 
   constructor(deps: {
     repo: EvidenceRepo;
@@ -171,7 +185,10 @@ export class Evidence {
     blobs: BlobStore;
     extractor: () => MetadataExtractor;
     clock: Clock;
+    /** Decides, per case and compartment, who may see and do what (the cases module). */
+    access: EvidenceAccess;
   }) {
+    this.#access = deps.access;
     this.#repo = deps.repo;
     this.#log = deps.log;
     this.#blobs = deps.blobs;
@@ -183,19 +200,34 @@ export class Evidence {
     return this.#log;
   }
 
-  /** Checks a case id before any bytes are read: an unknown case stores nothing. */
-  async requireCase(by: Principal, value: unknown): Promise<CaseId> {
+  /**
+   * Checks a case id (and the compartment to file into) before any bytes are read: an unknown
+   * case, or one the actor may not add to, stores nothing.
+   */
+  async requireCase(by: Principal, value: unknown, compartmentInput?: unknown): Promise<CaseId> {
     this.#authorize(by, 'evidence.add');
     const caseId = parseCaseId(value);
     if (!(await this.#repo.caseExists(caseId))) {
       throw notFound(`there is no case ${caseId}; create one first (accord case create --title …)`);
+    }
+    const compartmentId = parseCompartment(compartmentInput);
+    await this.#access.require(
+      by,
+      caseId,
+      'evidence.add',
+      compartmentId ? { compartmentId } : undefined,
+      `there is no compartment ${compartmentId} in this case`,
+    );
+    if (compartmentId && !(await this.#access.compartmentInCase(compartmentId, caseId))) {
+      throw notFound(`there is no compartment ${compartmentId} in this case`);
     }
     return caseId;
   }
 
   /** Stores the bytes (hashed and encrypted while streaming) and records the collection. */
   async ingest(by: Principal, input: IngestInput, via: Via): Promise<IngestResult> {
-    const caseId = await this.requireCase(by, input.caseId);
+    const caseId = await this.requireCase(by, input.caseId, input.compartmentId);
+    const compartmentId = parseCompartment(input.compartmentId);
     const capture = parseCapture(input.capture ?? {});
     const fileName = parseFileName(input.fileName);
     const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
@@ -221,6 +253,7 @@ export class Evidence {
     const [result] = await this.#log.submit([
       {
         item: { ensure: item },
+        compartmentId,
         collection: { ...capture, id: newId(), fileName, createdAt: now },
         events: [collected],
         eventsOnCreate: [registered],
@@ -232,7 +265,8 @@ export class Evidence {
   /** A derivative (redacted copy, transcript…) is a new item linked to its original by events. */
   async derive(by: Principal, originalId: unknown, input: DeriveInput, via: Via): Promise<IngestResult> {
     this.#authorize(by, 'evidence.add');
-    const original = await this.#item(originalId);
+    const original = await this.#visibleItem(by, originalId, 'evidence.add');
+    const compartmentId = await this.#access.itemCompartment(original.id);
     const kind = parseDerivedKind(input.kind);
     const fileName = parseFileName(input.fileName);
     const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
@@ -270,6 +304,7 @@ export class Evidence {
       },
       {
         item: { ensure: item },
+        compartmentId,
         mustCreate: true,
         events: [
           this.#draft('derived', actor, now, { details, private: { fileName, ...(note ? { note } : {}) } }),
@@ -283,7 +318,7 @@ export class Evidence {
 
   async seal(by: Principal, itemId: unknown, reasonInput: unknown, via: Via): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     const reason = parseMultilineText(reasonInput, 'reason', 'the reason for sealing', 2000);
     if (item.sealedAt) throw new AccordError('conflict', `this item was already sealed on ${item.sealedAt}`);
     const now = this.#now();
@@ -302,7 +337,7 @@ export class Evidence {
     via: Via,
   ): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     const patch: { title?: string; description?: string; sensitive?: boolean } = {};
     if (input.title !== undefined) patch.title = parseText(input.title, 'title', 'the title', 300);
     if (input.description !== undefined) {
@@ -342,7 +377,7 @@ export class Evidence {
     via: Via,
   ): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     if (item.sealedAt)
       throw new AccordError(
         'conflict',
@@ -376,12 +411,13 @@ export class Evidence {
   /** Makes the same bytes an item of another case too; both items record the link. */
   async linkToCase(by: Principal, itemId: unknown, caseInput: unknown, via: Via): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.manage');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     if (item.sealedAt)
       throw new AccordError('conflict', `this item is sealed (since ${item.sealedAt}); it cannot be linked`);
     const caseId = parseCaseId(caseInput);
     if (caseId === item.caseId) throw invalid('the item already belongs to this case');
     if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
+    await this.#access.require(by, caseId, 'evidence.manage');
     const now = this.#now();
     const actor = this.#actor(by, via);
     const copy: NewItem = {
@@ -416,7 +452,7 @@ export class Evidence {
   /** Reads an item for display; the view is a custody event. */
   async view(by: Principal, itemId: unknown, via: Via): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.read');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.read');
     return this.#apply({
       item: { id: item.id },
       events: [this.#draft('viewed', this.#actor(by, via), this.#now())],
@@ -431,7 +467,7 @@ export class Evidence {
     via: Via,
   ): Promise<{ item: ItemRecord; stream: Readable; start: number; end: number }> {
     this.#authorize(by, 'evidence.read');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.read');
     const start = range?.start ?? 0;
     const end = range?.end ?? item.size;
     if (
@@ -477,6 +513,8 @@ export class Evidence {
     this.#authorize(by, 'evidence.export');
     const caseId = parseCaseId(input.caseId);
     if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
+    await this.#access.require(by, caseId, 'evidence.export');
+    const scopes = await this.#access.scopes(by, caseId);
     const recipient = parseText(input.recipient, 'recipient', 'the recipient', 300);
     const purpose = parseMultilineText(input.purpose, 'purpose', 'the purpose', 2000);
     const legalBasis = input.legalBasis
@@ -487,7 +525,7 @@ export class Evidence {
     if (input.itemIds && input.itemIds.length > 0) {
       candidates = [];
       for (const id of new Set(input.itemIds)) {
-        const item = await this.#item(id);
+        const item = await this.#visibleItem(by, id, 'evidence.export');
         if (item.caseId !== caseId) throw invalid(`item ${item.id} does not belong to case ${caseId}`);
         if (item.sealedAt)
           throw new AccordError(
@@ -502,7 +540,12 @@ export class Evidence {
     } else {
       candidates = [];
       for (let offset = 0; ; offset += 500) {
-        const page = await this.#repo.listItems({ caseId, limit: 500, offset });
+        const page = await this.#repo.listItems({
+          caseId,
+          limit: 500,
+          offset,
+          ...(scopes ? { scopes } : {}),
+        });
         candidates.push(...page.items);
         if (page.items.length < 500) break;
       }
@@ -563,7 +606,7 @@ export class Evidence {
   /** Checks one item now (bytes, events, log inclusion) and records that it was verified. */
   async verifyItem(by: Principal, itemId: unknown, via: Via): Promise<{ ok: boolean; problems: string[] }> {
     this.#authorize(by, 'evidence.read');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.read');
     const problems: string[] = [];
     const blob = await this.#blobs.verifyBlob(item.sha256);
     if (!blob.ok) problems.push(`the stored bytes: ${blob.problem}`);
@@ -583,21 +626,31 @@ export class Evidence {
 
   async get(by: Principal, itemId: unknown): Promise<ItemRecord> {
     this.#authorize(by, 'evidence.read');
-    return this.#item(itemId);
+    return this.#visibleItem(by, itemId, 'evidence.read');
   }
 
   async list(by: Principal, filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }> {
     this.#authorize(by, 'evidence.read');
-    return this.#repo.listItems({ ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) });
+    const scopes = await this.#access.scopes(by, filter.caseId);
+    return this.#repo.listItems({
+      ...filter,
+      ...(scopes ? { scopes } : {}),
+      limit: Math.min(Math.max(filter.limit, 1), 500),
+    });
   }
 
   async derived(by: Principal, itemId: ItemId): Promise<ItemRecord[]> {
     this.#authorize(by, 'evidence.read');
-    return this.#repo.listDerived(itemId);
+    await this.#visibleItem(by, itemId, 'evidence.read');
+    const out: ItemRecord[] = [];
+    for (const d of await this.#repo.listDerived(itemId))
+      if (await this.#access.canSeeItem(by, d)) out.push(d);
+    return out;
   }
 
   async collections(by: Principal, itemId: ItemId): Promise<CollectionRecord[]> {
     this.#authorize(by, 'evidence.read');
+    await this.#visibleItem(by, itemId, 'evidence.read');
     return this.#repo.listCollections(itemId);
   }
 
@@ -607,7 +660,7 @@ export class Evidence {
    */
   async timeline(by: Principal, itemId: unknown): Promise<TimelineEntry[]> {
     this.#authorize(by, 'evidence.read');
-    const item = await this.#item(itemId);
+    const item = await this.#visibleItem(by, itemId, 'evidence.read');
     const events = await this.#repo.listEvents(item.id);
     const stored = await this.#repo.latestCheckpoint();
     let checkpoint: { size: number; root: Uint8Array } | undefined;
@@ -675,6 +728,9 @@ export class Evidence {
     await this.#log.flush();
     const event = await this.#repo.getEvent(id);
     if (!event) throw notFound(`there is no custody event ${id}`);
+    const item = await this.#repo.getItem(event.itemId);
+    if (!item || !(await this.#access.canSeeItem(by, item)))
+      throw notFound(`there is no custody event ${id}`);
     const checkpoint = await this.#log.latestCheckpoint();
     if (event.leafIndex >= checkpoint.size)
       throw new AccordError('unavailable', 'the event is not yet covered by a checkpoint');
@@ -723,6 +779,13 @@ export class Evidence {
     const [result] = await this.#log.submit([op]);
     if (!result) throw new AccordError('unavailable', 'the custody log returned no result');
     return result.item;
+  }
+
+  /** The item, if the actor may do `action` on it; otherwise "not found", as if it did not exist. */
+  async #visibleItem(by: Principal, value: unknown, action: CaseAction): Promise<ItemRecord> {
+    const item = await this.#item(value);
+    await this.#access.requireItem(by, item, action);
+    return item;
   }
 
   async #item(value: unknown): Promise<ItemRecord> {

@@ -85,7 +85,13 @@ export interface ItemOp {
   /** With `ensure`: refuse when the case already holds these bytes (a derivative or link must be new). */
   readonly mustCreate?: boolean;
   /** Refuse the whole unit when the item is sealed (for actions on sealed items). */
-  readonly refuseIfSealed?: boolean;
+  readonly refuseIfSealed?: boolean /**
+   * With `ensure`: the compartment of the case the item is filed in (null or absent: the general
+   * area). A new item is filed there in the same transaction; an existing item with the same bytes
+   * in another compartment makes the whole append fail with a conflict, so that nothing collected
+   * for a compartment lands outside it.
+   */;
+  readonly compartmentId?: string | null;
 }
 
 export interface ItemOpResult {
@@ -122,7 +128,19 @@ export interface StoredCheckpoint {
   readonly createdAt: string;
 }
 
+/**
+ * What one principal may see of one case: items filed in its general area or in one of these
+ * compartments; only derivatives when `derivedOnly`.
+ */
+export interface ItemScope {
+  readonly caseId: CaseId;
+  readonly compartments: readonly string[];
+  readonly derivedOnly: boolean;
+}
+
 export interface ItemFilter {
+  /** Only items within one of these scopes (an empty list matches nothing); absent: every item. */
+  readonly scopes?: readonly ItemScope[];
   readonly caseId?: CaseId;
   readonly mediaPrefix?: string;
   readonly from?: string;

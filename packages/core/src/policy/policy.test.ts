@@ -2,7 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROLES, type Role } from '../accounts/types.ts';
 import type { OrgId, UserId } from '../shared/ids.ts';
-import { ACTIONS, type Action, type Actor, can, decide } from './policy.ts';
+import {
+  ACTIONS,
+  type Action,
+  type Actor,
+  CASE_ACTIONS,
+  CASE_ROLES,
+  type CaseAction,
+  type CaseDecision,
+  type CaseRole,
+  type CaseStanding,
+  can,
+  decide,
+  decideInCase,
+} from './policy.ts';
 
 const actor = (role: Role, scopes?: Actor['scopes']): Actor => ({
   userId: '00000000-0000-4000-8000-000000000001' as UserId,
@@ -75,5 +88,118 @@ describe('policy: API token scopes narrow the role, never widen it', () => {
   it('a token without read scope cannot read', () => {
     assert.equal(can(actor('admin', ['admin']), 'org.read'), false);
     assert.equal(can(actor('admin', ['admin']), 'org.create'), true);
+  });
+});
+
+describe('policy inside a case: case role × case action × compartment × organisation', () => {
+  const nodeAdmin = actor('admin');
+  const COMPARTMENT = 'compartment-1';
+  //                        lead inv  ana  legal adv  prot aud  obs
+  const CASE_EXPECTED: Record<CaseAction, boolean[]> = {
+    'case.view': [Y, Y, Y, Y, Y, Y, Y, Y],
+    'case.edit': [Y, N, N, N, N, N, N, N],
+    'case.members': [Y, N, N, N, N, N, N, N],
+    'case.compartments': [Y, N, N, N, N, N, N, N],
+    'evidence.read': [Y, Y, Y, Y, Y, Y, Y, N],
+    'evidence.add': [Y, Y, Y, N, Y, N, N, N],
+    'evidence.manage': [Y, Y, N, Y, N, N, N, N],
+    'evidence.export': [Y, Y, N, Y, N, N, N, N],
+    'incident.read': [Y, Y, Y, Y, Y, Y, Y, Y],
+    'incident.edit': [Y, Y, Y, N, N, N, N, N],
+    'matrix.read': [Y, Y, Y, Y, N, N, Y, N],
+    'matrix.edit': [Y, Y, Y, Y, N, N, N, N],
+  };
+  const standing = (role: CaseRole, extra: Partial<CaseStanding> = {}): CaseStanding => ({
+    role,
+    compartments: [],
+    ...extra,
+  });
+  const outcome = (d: CaseDecision) => (d.allowed ? 'allowed' : d.hide ? 'hidden' : 'refused');
+
+  it('the table covers every case action', () => {
+    assert.deepEqual(Object.keys(CASE_EXPECTED).sort(), [...CASE_ACTIONS].sort());
+  });
+
+  for (const action of CASE_ACTIONS) {
+    for (const [i, role] of CASE_ROLES.entries()) {
+      const expected = CASE_EXPECTED[action][i];
+      it(`${role}: ${action} — general area ${expected ? 'allowed' : 'refused'}; inside a compartment only as a member`, () => {
+        const general = { compartmentId: null };
+        const inside = { compartmentId: COMPARTMENT };
+        // Not a member of the case: never allowed, never told why (the case "does not exist").
+        assert.equal(outcome(decideInCase(nodeAdmin, undefined, action)), 'hidden');
+        assert.equal(outcome(decideInCase(nodeAdmin, undefined, action, general)), 'hidden');
+        // Member of the lead organisation, general area.
+        assert.equal(
+          outcome(decideInCase(nodeAdmin, standing(role), action, general)),
+          expected ? 'allowed' : 'refused',
+        );
+        // Inside a compartment: outsiders cannot learn it exists, whatever their role.
+        assert.equal(outcome(decideInCase(nodeAdmin, standing(role), action, inside)), 'hidden');
+        const member = standing(role, { compartments: [COMPARTMENT] });
+        assert.equal(
+          outcome(decideInCase(nodeAdmin, member, action, inside)),
+          expected ? 'allowed' : 'refused',
+        );
+      });
+    }
+  }
+
+  it('members of other organisations receive only what an agreement in force grants', () => {
+    const original = { compartmentId: null, derived: false };
+    const derivative = { compartmentId: null, derived: true };
+    const none = standing('investigator', { receives: [] });
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'case.view')), 'allowed');
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'evidence.read', original)), 'hidden');
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'incident.read', { compartmentId: null })), 'hidden');
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'matrix.read')), 'hidden');
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'evidence.add')), 'allowed');
+
+    const derived = standing('investigator', { receives: ['derivatives'] });
+    assert.equal(outcome(decideInCase(nodeAdmin, derived, 'evidence.read', derivative)), 'allowed');
+    assert.equal(outcome(decideInCase(nodeAdmin, derived, 'evidence.read', original)), 'hidden');
+    assert.equal(outcome(decideInCase(nodeAdmin, derived, 'evidence.export', original)), 'hidden');
+
+    const originals = standing('investigator', { receives: ['originals', 'analysis'] });
+    assert.equal(outcome(decideInCase(nodeAdmin, originals, 'evidence.read', original)), 'allowed');
+    assert.equal(outcome(decideInCase(nodeAdmin, originals, 'evidence.read', derivative)), 'allowed');
+    assert.equal(outcome(decideInCase(nodeAdmin, originals, 'matrix.edit')), 'allowed');
+    assert.equal(
+      outcome(decideInCase(nodeAdmin, originals, 'incident.read', { compartmentId: null })),
+      'hidden',
+    );
+    // The agreement never widens the role.
+    const observer = standing('observer', { receives: ['originals', 'incidents', 'analysis'] });
+    assert.equal(outcome(decideInCase(nodeAdmin, observer, 'evidence.read', original)), 'refused');
+    // Nor does it open a compartment.
+    assert.equal(
+      outcome(decideInCase(nodeAdmin, originals, 'evidence.read', { compartmentId: COMPARTMENT })),
+      'hidden',
+    );
+  });
+
+  it('evidence handling also needs the node role: a node observer made case investigator still cannot read', () => {
+    const d = decideInCase(actor('observer'), standing('investigator'), 'evidence.read');
+    assert.equal(outcome(d), 'refused');
+    assert.match(d.allowed ? '' : d.reason, /observer role may not view evidence/);
+    // Incidents and the matrix are case work: the case role decides.
+    assert.equal(outcome(decideInCase(actor('observer'), standing('analyst'), 'incident.edit')), 'allowed');
+  });
+
+  it('API token scopes narrow case actions too', () => {
+    const reader = actor('admin', ['read']);
+    assert.equal(outcome(decideInCase(reader, standing('lead'), 'case.view')), 'allowed');
+    assert.equal(outcome(decideInCase(reader, standing('lead'), 'matrix.edit')), 'refused');
+    assert.equal(outcome(decideInCase(reader, standing('lead'), 'evidence.add')), 'refused');
+  });
+
+  it('without an actor nothing is allowed and nothing is revealed', () => {
+    for (const action of CASE_ACTIONS)
+      assert.equal(outcome(decideInCase(undefined, standing('lead'), action)), 'hidden');
+  });
+
+  it('a refusal names the case role and what it may not do', () => {
+    const d = decideInCase(nodeAdmin, standing('auditor'), 'matrix.edit');
+    assert.match(d.allowed ? '' : d.reason, /the auditor role on this case may not change the proof matrix/);
   });
 });

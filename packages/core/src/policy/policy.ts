@@ -142,3 +142,192 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
       return 'read the legal catalogue';
   }
 };
+
+// ── Inside a case ─────────────────────────────────────────────────────────────────────────────
+//
+// A case is seen only by its members. Each member has a role on the case (which may differ from
+// their role on the node); compartments inside the case are seen only by their named members; and
+// a member from an organisation other than the case's lead organisation receives only the data
+// categories that a joint investigation team agreement in force grants their organisation.
+// Anything a member may not see is answered as if it did not exist ("hide"), so that lists,
+// counts, searches and matrix cells never reveal it.
+
+export const CASE_ROLES = [
+  'lead',
+  'investigator',
+  'analyst',
+  'legal_officer',
+  'survivor_advocate',
+  'protection_officer',
+  'auditor',
+  'observer',
+] as const;
+export type CaseRole = (typeof CASE_ROLES)[number];
+
+export const CASE_ACTIONS = [
+  // See the case record, its members, agreements and dashboard.
+  'case.view',
+  // Change the case record (title, status, jurisdictions, legal basis, dates).
+  'case.edit',
+  // Add and remove members, set their roles, record joint investigation team agreements.
+  'case.members',
+  // Create compartments and name their members.
+  'case.compartments',
+  'evidence.read',
+  'evidence.add',
+  'evidence.manage',
+  'evidence.export',
+  'incident.read',
+  'incident.edit',
+  // The proof matrix: suspects, charges, links from evidence to elements, gap analysis.
+  'matrix.read',
+  'matrix.edit',
+] as const;
+export type CaseAction = (typeof CASE_ACTIONS)[number];
+
+/**
+ * What a joint investigation team agreement lets a participating organisation receive: evidence
+ * originals (and so their derivatives), only derivatives (redacted copies, transcripts…),
+ * incidents, and the analysis (proof matrix and gap reports).
+ */
+export const DATA_CATEGORIES = ['originals', 'derivatives', 'incidents', 'analysis'] as const;
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
+/** A member's standing on one case, as the case module works it out. */
+export interface CaseStanding {
+  readonly role: CaseRole;
+  /** The compartments of this case the member is named in. */
+  readonly compartments: readonly string[];
+  /**
+   * Undefined for members of the case's lead organisation (no limit). For anyone else: the
+   * categories that agreements in force today grant their organisation (empty when none is).
+   */
+  readonly receives?: readonly DataCategory[];
+}
+
+/** What the action touches, when it touches one thing (an item, an incident, a matrix link). */
+export interface CaseResource {
+  readonly compartmentId: string | null;
+  /** For evidence: a derivative (redacted copy, transcript…) rather than an original. */
+  readonly derived?: boolean;
+}
+
+export type CaseDecision =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      /** True when the answer must be "no such thing": the actor may not learn it exists. */
+      readonly hide: boolean;
+      readonly reason: string;
+    };
+
+const CASE_GRANTS: Readonly<Record<CaseAction, readonly CaseRole[]>> = {
+  'case.view': CASE_ROLES,
+  'case.edit': ['lead'],
+  'case.members': ['lead'],
+  'case.compartments': ['lead'],
+  'evidence.read': CASE_ROLES.filter((r) => r !== 'observer'),
+  'evidence.add': ['lead', 'investigator', 'analyst', 'survivor_advocate'],
+  'evidence.manage': ['lead', 'investigator', 'legal_officer'],
+  'evidence.export': ['lead', 'investigator', 'legal_officer'],
+  'incident.read': CASE_ROLES,
+  'incident.edit': ['lead', 'investigator', 'analyst'],
+  'matrix.read': ['lead', 'investigator', 'analyst', 'legal_officer', 'auditor'],
+  'matrix.edit': ['lead', 'investigator', 'analyst', 'legal_officer'],
+};
+
+/** Case actions that also need a node-level grant: evidence handling is a node role's job too. */
+const NODE_FLOOR: Readonly<Partial<Record<CaseAction, Action>>> = {
+  'evidence.read': 'evidence.read',
+  'evidence.add': 'evidence.add',
+  'evidence.manage': 'evidence.manage',
+  'evidence.export': 'evidence.export',
+};
+
+const CASE_READS: ReadonlySet<CaseAction> = new Set([
+  'case.view',
+  'evidence.read',
+  'incident.read',
+  'matrix.read',
+]);
+
+const categoryOf = (action: CaseAction, resource: CaseResource | undefined): DataCategory | undefined => {
+  if (action.startsWith('evidence.') && resource) return resource.derived ? 'derivatives' : 'originals';
+  if (action.startsWith('incident.')) return 'incidents';
+  if (action.startsWith('matrix.')) return 'analysis';
+  return undefined;
+};
+
+/** Whoever receives originals receives what was derived from them too. */
+export const receivesCategory = (receives: readonly DataCategory[], category: DataCategory): boolean =>
+  receives.includes(category) || (category === 'derivatives' && receives.includes('originals'));
+
+const hidden = (reason: string): CaseDecision => ({ allowed: false, hide: true, reason });
+const refused = (reason: string): CaseDecision => ({ allowed: false, hide: false, reason });
+
+/**
+ * Decides one action inside one case. `standing` is undefined when the actor is not a member.
+ * Order matters: membership, then compartment, then agreement, then role — so that a refusal for
+ * something the actor may not know about never says more than "not found".
+ */
+export const decideInCase = (
+  actor: Actor | undefined,
+  standing: CaseStanding | undefined,
+  action: CaseAction,
+  resource?: CaseResource,
+): CaseDecision => {
+  if (!actor) return hidden('sign in first');
+  if (!standing) return hidden('not a member of this case');
+  if (resource?.compartmentId && !standing.compartments.includes(resource.compartmentId)) {
+    return hidden('not a member of the compartment');
+  }
+  const category = categoryOf(action, resource);
+  if (category && standing.receives && !receivesCategory(standing.receives, category)) {
+    const why = `no joint investigation team agreement in force lets your organisation receive ${category}`;
+    return CASE_READS.has(action) || resource ? hidden(why) : refused(why);
+  }
+  if (!CASE_GRANTS[action].includes(standing.role)) {
+    return refused(`the ${standing.role} role on this case may not ${describeCaseAction(action)}`);
+  }
+  const floor = NODE_FLOOR[action];
+  if (floor) {
+    const d = decide(actor, floor);
+    if (!d.allowed) return refused(d.reason);
+  } else if (actor.scopes && !actor.scopes.includes(CASE_READS.has(action) ? 'read' : 'write')) {
+    return refused(`this API token lacks the "${CASE_READS.has(action) ? 'read' : 'write'}" scope`);
+  }
+  return ALLOW;
+};
+
+/** Case roles that a lead may hand out (all of them: a case can have several leads). */
+export const isCaseRole = (value: string): value is CaseRole =>
+  (CASE_ROLES as readonly string[]).includes(value);
+
+export const describeCaseAction = (action: CaseAction): string => {
+  switch (action) {
+    case 'case.view':
+      return 'view the case';
+    case 'case.edit':
+      return 'change the case record';
+    case 'case.members':
+      return 'manage members and agreements';
+    case 'case.compartments':
+      return 'manage compartments';
+    case 'evidence.read':
+      return 'view evidence';
+    case 'evidence.add':
+      return 'add evidence';
+    case 'evidence.manage':
+      return 'seal, transfer, edit or file evidence';
+    case 'evidence.export':
+      return 'export evidence';
+    case 'incident.read':
+      return 'view incidents';
+    case 'incident.edit':
+      return 'record incidents';
+    case 'matrix.read':
+      return 'view the proof matrix';
+    case 'matrix.edit':
+      return 'change the proof matrix';
+  }
+};

@@ -122,7 +122,7 @@ describeEachDatabase('verify.html in Chromium, offline', (create, name) => {
       country: 'UA',
       kind: 'ngo',
     });
-    const k = await n.node.accounts.createCase(operator, {
+    const k = await n.node.cases.create(operator, {
       title: 'Shelling of the market',
       leadOrgId: org.id as OrgId,
     });

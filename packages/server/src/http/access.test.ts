@@ -96,7 +96,8 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /evidence/upload': 'evidence.add',
       'GET /evidence/:id': 'evidence.read',
       'GET /evidence/:id/content': 'evidence.read',
-      'GET /map/tiles/:z/:x/:y': 'evidence.read',
+      // The node's own map tiles are not evidence: incident maps need them too.
+      'GET /map/tiles/:z/:x/:y': 'self',
       'POST /evidence/:id/verify': 'evidence.read',
       'POST /evidence/:id/seal': 'evidence.manage',
       'POST /evidence/:id/metadata': 'evidence.manage',

@@ -20,6 +20,7 @@ import {
   ok,
   type ValidInput,
 } from './api-common.ts';
+import { registerCasesApi } from './cases-api.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
 import { registerEvidenceApi } from './evidence-api.ts';
@@ -79,15 +80,6 @@ const AuditEventSchema = z
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   })
   .openapi('AuditEvent');
-
-const CaseSchema = z
-  .object({ id: z.uuid(), title: z.string(), leadOrgId: z.uuid(), createdAt: z.iso.datetime() })
-  .openapi('CaseSummary');
-
-const NewCase = z
-  .object({ title: z.string().min(1).max(300) })
-  .strict()
-  .openapi('NewCase');
 
 const NewOrganisation = z
   .object({
@@ -326,41 +318,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
     },
   );
 
-  def(
-    'case.read',
-    {
-      method: 'get',
-      path: '/cases',
-      summary: 'Cases on this node',
-      responses: ok(z.array(CaseSchema), 'Cases'),
-    },
-    async (c) => c.json(await c.get('accounts').listCases(c.get('auth')!.actor)),
-  );
-  def(
-    'case.create',
-    {
-      method: 'post',
-      path: '/cases',
-      summary: 'Open a case led by your organisation',
-      request: { body: { required: true, content: { 'application/json': { schema: NewCase } } } },
-      responses: {
-        201: { description: 'Created', content: { 'application/json': { schema: CaseSchema } } },
-        ...errors,
-      },
-    },
-    async (c) => {
-      const input = json<z.infer<typeof NewCase>>(c, 'json');
-      const actor = c.get('auth')!.actor;
-      const created = await c
-        .get('accounts')
-        .createCase(actor, { title: input.title, leadOrgId: actor.orgId });
-      return c.json(
-        { id: created.id, title: created.title, leadOrgId: created.leadOrgId, createdAt: created.createdAt },
-        201,
-      );
-    },
-  );
-
+  registerCasesApi(def, json);
   registerEvidenceApi(def, json);
   registerExportApi(def, json);
   registerLegalApi(def, json);

@@ -75,6 +75,7 @@ export const createApp = (options: AppOptions): AccordApp => {
     const started = performance.now();
     c.set('node', node);
     c.set('accounts', node.accounts);
+    c.set('cases', node.cases);
     c.set('log', log);
     c.set('auth', undefined);
     c.set('deferredCsrf', undefined);

@@ -1,4 +1,4 @@
-import type { Accounts, Actor, ApiToken, Locale, Session, User } from '@accord/core';
+import type { Accounts, Actor, ApiToken, Cases, Locale, Session, User } from '@accord/core';
 import type { Logger } from 'pino';
 import type { AccordNode } from '../node/node.ts';
 import type { Translate } from '../web/i18n/index.ts';
@@ -17,6 +17,7 @@ export interface AppEnv {
   Variables: {
     node: AccordNode;
     accounts: Accounts;
+    cases: Cases;
     log: Logger;
     locale: Locale;
     t: Translate;

@@ -35,7 +35,7 @@ describeEachDatabase('edge cases', (create, name) => {
       bodyLimitBytes: 2048,
       log: createLogger('debug', sink),
     });
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
   });
   after(() => n.close());
 

@@ -10,7 +10,7 @@ import { fromBase64, hashLeaf, parseVerifierKey, verifyCheckpoint, verifyInclusi
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { seedDemo } from '../node/demo.ts';
-import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+import { addMember, createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
 import { testdataPath } from '../testing/testdata.ts';
 
 const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
@@ -71,7 +71,7 @@ describeEachDatabase('evidence API', (create, name) => {
   before(async () => {
     const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
     n = await createTestNode(create, name, { checkpointIntervalMs: 20, log });
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     investigator = await n.node.accounts.findUserByUsername('demo-investigator');
     token = (await n.node.accounts.createToken(investigator, { name: 'test', scopes: ['read', 'write'] }))
       .secret;
@@ -123,6 +123,7 @@ describeEachDatabase('evidence API', (create, name) => {
     );
     assert.equal(created.leadOrgId, investigator.orgId);
     caseId = created.id;
+    await addMember(n.node, caseId, await n.node.accounts.findUserByUsername('demo-analyst'), 'analyst');
     const list = await json<{ id: string }[]>(await call('/api/v1/cases'), 200);
     assert.ok(list.some((k) => k.id === caseId));
     // Opening cases needs the write scope.
@@ -377,9 +378,9 @@ describeEachDatabase('evidence API', (create, name) => {
     assert.equal(derived.item.kind, 'redacted');
     assert.equal(derived.item.derivedFrom, id);
 
-    const second = await n.node.accounts.createCase(
+    const second = await n.node.cases.create(
       { operator: true },
-      { title: 'Second case', leadOrgId: investigator.orgId as OrgId },
+      { title: 'Second case', leadOrgId: investigator.orgId as OrgId, leadUserId: investigator.id },
     );
     const linked = await json<Item>(
       await postJson(`/api/v1/evidence/${id}/link`, { caseId: second.id }),

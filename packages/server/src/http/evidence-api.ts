@@ -142,6 +142,7 @@ const UploadQuery = z.object({
   location: text('"LAT,LON" in decimal degrees'),
   note: text('Berkeley Protocol: notes'),
   sensitive: z.enum(['true', 'false', '1', '0']).optional().openapi({ description: 'Blur in previews' }),
+  compartmentId: text('File the item in this compartment of the case (you must be named in it)'),
 });
 
 const DeriveQuery = z.object({
@@ -326,9 +327,10 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
       const evidence = evidenceOf(c);
       const actor = actorOf(c);
       const { caseId } = valid<{ caseId: string }>(c, 'param');
+      const { compartmentId } = valid<{ compartmentId?: string }>(c, 'query');
       const meta = uploadMeta(c);
       // Everything that can be refused is refused before the first byte is read.
-      await evidence.requireCase(actor, caseId);
+      await evidence.requireCase(actor, caseId, compartmentId);
       parseFileName(meta.fileName);
       const sensitive = parseFlag(meta.sensitive, 'sensitive');
       return answerStreamed(c, () =>
@@ -336,6 +338,7 @@ export const registerEvidenceApi = (def: DefineApiRoute, valid: ValidInput) => {
           actor,
           {
             caseId,
+            compartmentId,
             source: requestBytes(c),
             fileName: meta.fileName,
             title: meta.title,

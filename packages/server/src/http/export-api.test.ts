@@ -13,7 +13,7 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { verifyBundle } from '../export/bundle-verifier.ts';
 import { seedDemo } from '../node/demo.ts';
-import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+import { addMember, createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
 import { testdataPath } from '../testing/testdata.ts';
 
 const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
@@ -59,7 +59,7 @@ describeEachDatabase('export API', (create, name) => {
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     n = await createTestNode(create, name, { checkpointIntervalMs: 20, log });
     dir = await mkdtemp(join(tmpdir(), 'accord-export-api-'));
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     const accounts = n.node.accounts;
     for (const [key, username, scopes] of [
       ['investigator', 'demo-investigator', ['read', 'write']],
@@ -73,10 +73,17 @@ describeEachDatabase('export API', (create, name) => {
       tokens.set(key, (await accounts.createToken(user, { name: key, scopes: [...scopes] })).secret);
     }
     const actor = actorOf(investigator);
-    caseId = (await accounts.createCase(actor, { title: 'Grain terminal', leadOrgId: investigator.orgId }))
+    caseId = (await n.node.cases.create(actor, { title: 'Grain terminal', leadOrgId: investigator.orgId }))
       .id;
-    otherCaseId = (await accounts.createCase(actor, { title: 'Another case', leadOrgId: investigator.orgId }))
+    otherCaseId = (await n.node.cases.create(actor, { title: 'Another case', leadOrgId: investigator.orgId }))
       .id;
+    for (const [username, role] of [
+      ['demo-legal', 'legal_officer'],
+      ['demo-analyst', 'analyst'],
+      ['demo-observer', 'observer'],
+    ] as const) {
+      await addMember(n.node, caseId, await accounts.findUserByUsername(username), role);
+    }
     const evidence = n.node.evidence;
     const ingest = async (source: AsyncIterable<Uint8Array>, fileName: string, kase = caseId) =>
       (await evidence.ingest(actor, { caseId: kase, source, fileName }, 'api')).item.id;

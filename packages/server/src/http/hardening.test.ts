@@ -33,7 +33,7 @@ describeEachDatabase('hardening', (create, name) => {
 
   before(async () => {
     n = await createTestNode(create, name);
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     users = new Map((await n.node.accounts.listUsers(operator)).map((u) => [u.username, u]));
   });
   after(() => n.close());
@@ -148,7 +148,7 @@ describeEachDatabase('hardening', (create, name) => {
         displayName: 'Real',
         role: 'admin',
       });
-      await assert.rejects(seedDemo(real.node.accounts), /already has accounts that are not demo data/);
+      await assert.rejects(seedDemo(real.node), /already has accounts that are not demo data/);
       assert.equal((await real.node.accounts.listUsers(operator)).length, 1);
     } finally {
       await real.close();

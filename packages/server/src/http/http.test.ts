@@ -31,7 +31,7 @@ describeEachDatabase('http', (create, name) => {
 
   before(async () => {
     n = await createTestNode(create, name);
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     admin = client();
     observer = client();
     legal = client();

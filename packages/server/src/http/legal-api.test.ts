@@ -105,7 +105,7 @@ describeEachDatabase('legal API', (create, name) => {
 
   before(async () => {
     n = await createTestNode(create, name, { legal: legalFixture() });
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     // The least privileged role, with a read-only token: the catalogue is reference material.
     const observer = await n.node.accounts.findUserByUsername('demo-observer');
     token = (await n.node.accounts.createToken(observer, { name: 'legal', scopes: ['read'] })).secret;
@@ -313,7 +313,7 @@ describeEachDatabase('legal API on the built-in catalogue', (create, name) => {
   let token = '';
   before(async () => {
     n = await createTestNode(create, name);
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     const analyst = await n.node.accounts.findUserByUsername('demo-analyst');
     token = (await n.node.accounts.createToken(analyst, { name: 'legal', scopes: ['read'] })).secret;
   });

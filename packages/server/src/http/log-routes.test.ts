@@ -27,7 +27,7 @@ describeEachDatabase('log routes', (create, name) => {
       country: 'UA',
       kind: 'ngo',
     });
-    const k = await n.node.accounts.createCase(operator, { title: 'Log case', leadOrgId: org.id as OrgId });
+    const k = await n.node.cases.create(operator, { title: 'Log case', leadOrgId: org.id as OrgId });
     for (let i = 0; i < 3; i += 1) {
       await n.node.evidence.ingest(
         operator,

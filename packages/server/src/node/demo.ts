@@ -1,4 +1,12 @@
-import { AccordError, type Accounts, type OrgId, type Role } from '@accord/core';
+import {
+  AccordError,
+  type Accounts,
+  type CaseRole,
+  type Cases,
+  type OrgId,
+  type Role,
+  type UserId,
+} from '@accord/core';
 
 /**
  * Demo data: three organisations from three countries, one user per role and a case. Demo users
@@ -20,15 +28,47 @@ const USERS: readonly {
   displayName: string;
   role: Role;
   org: (typeof ORGS)[number]['key'];
+  /** Their role on the demo case. */
+  onCase: CaseRole;
 }[] = [
-  { username: 'demo-admin', displayName: 'Amara Okafor', role: 'admin', org: 'otp' },
-  { username: 'demo-investigator', displayName: 'Olena Kovalenko', role: 'investigator', org: 'ngo' },
-  { username: 'demo-analyst', displayName: 'Jonas Weber', role: 'analyst', org: 'police' },
-  { username: 'demo-legal', displayName: 'Camille Laurent', role: 'legal_officer', org: 'otp' },
-  { username: 'demo-advocate', displayName: 'Nour Haddad', role: 'survivor_advocate', org: 'ngo' },
-  { username: 'demo-protection', displayName: 'Mateo Fernández', role: 'protection_officer', org: 'otp' },
-  { username: 'demo-auditor', displayName: 'Ingrid Nilsen', role: 'auditor', org: 'otp' },
-  { username: 'demo-observer', displayName: 'Taro Yamada', role: 'observer', org: 'police' },
+  { username: 'demo-admin', displayName: 'Amara Okafor', role: 'admin', org: 'otp', onCase: 'lead' },
+  {
+    username: 'demo-investigator',
+    displayName: 'Olena Kovalenko',
+    role: 'investigator',
+    org: 'ngo',
+    onCase: 'investigator',
+  },
+  { username: 'demo-analyst', displayName: 'Jonas Weber', role: 'analyst', org: 'police', onCase: 'analyst' },
+  {
+    username: 'demo-legal',
+    displayName: 'Camille Laurent',
+    role: 'legal_officer',
+    org: 'otp',
+    onCase: 'lead',
+  },
+  {
+    username: 'demo-advocate',
+    displayName: 'Nour Haddad',
+    role: 'survivor_advocate',
+    org: 'ngo',
+    onCase: 'survivor_advocate',
+  },
+  {
+    username: 'demo-protection',
+    displayName: 'Mateo Fernández',
+    role: 'protection_officer',
+    org: 'otp',
+    onCase: 'protection_officer',
+  },
+  { username: 'demo-auditor', displayName: 'Ingrid Nilsen', role: 'auditor', org: 'otp', onCase: 'auditor' },
+  {
+    username: 'demo-observer',
+    displayName: 'Taro Yamada',
+    role: 'observer',
+    org: 'police',
+    onCase: 'observer',
+  },
 ];
 
 export interface DemoLogin {
@@ -37,7 +77,13 @@ export interface DemoLogin {
 }
 
 /** Seeds the demo data once; later calls find it and change nothing. */
-export const seedDemo = async (accounts: Accounts): Promise<{ created: boolean; logins: DemoLogin[] }> => {
+export const seedDemo = async ({
+  accounts,
+  cases,
+}: {
+  accounts: Accounts;
+  cases: Cases;
+}): Promise<{ created: boolean; logins: DemoLogin[] }> => {
   const operator = { operator: true } as const;
   const logins = USERS.map(({ username, role }) => ({ username, role }));
   const existing = await accounts.listOrganisations(operator);
@@ -58,18 +104,47 @@ export const seedDemo = async (accounts: Accounts): Promise<{ created: boolean; 
     });
     ids.set(o.key, org.id);
   }
+  const userIds = new Map<string, UserId>();
   for (const u of USERS) {
-    await accounts.createUser(operator, {
+    const created = await accounts.createUser(operator, {
       orgId: ids.get(u.org),
       username: u.username,
       displayName: u.displayName,
       role: u.role,
       password: DEMO_PASSWORD,
     });
+    userIds.set(u.username, created.user.id);
   }
-  await accounts.createCase(operator, {
+  const kase = await cases.create(operator, {
     title: 'Shelling of residential districts, spring 2022 (demo)',
+    summary:
+      'Demo case: repeated shelling of residential districts. A joint investigation team of a prosecutor, an NGO and a police war-crimes unit.',
+    status: 'investigation',
+    jurisdictions: ['ICC', 'DE', 'UA'],
+    legalBasis: 'Demo only: no real agreement or proceedings.',
     leadOrgId: ids.get('otp')!,
+    leadUserId: userIds.get('demo-admin'),
+  });
+  for (const u of USERS) {
+    if (u.username === 'demo-admin') continue;
+    await cases.putMember(operator, kase.id, { userId: userIds.get(u.username), role: u.onCase });
+  }
+  await cases.saveAgreement(operator, kase.id, {
+    title: 'Joint investigation team agreement (demo)',
+    basisKind: 'ad_hoc',
+    legalBasis: 'Demo only.',
+    startsOn: '2022-04-01',
+    scope: 'Attacks on residential districts in spring 2022.',
+    purposeLimitation: 'Criminal investigation and prosecution of the crimes in scope only.',
+    participants: [
+      { orgId: ids.get('ngo'), country: 'UA', receives: ['originals', 'incidents', 'analysis'] },
+      { orgId: ids.get('police'), country: 'DE', receives: ['derivatives', 'incidents', 'analysis'] },
+    ],
+  });
+  await cases.createCompartment(operator, kase.id, {
+    name: 'Witness protection',
+    description: 'Identities and protective measures: protection officers and the case leads only.',
+    members: [userIds.get('demo-protection'), userIds.get('demo-legal'), userIds.get('demo-admin')],
   });
   return { created: true, logins };
 };

@@ -1,5 +1,6 @@
 import {
   Accounts,
+  Cases,
   type Clock,
   CustodyLog,
   Evidence,
@@ -16,6 +17,7 @@ import {
   EncryptedBlobStore,
   Keyring,
   KyselyAccountsRepo,
+  KyselyCaseRepo,
   KyselyEvidenceRepo,
   type MigrationReport,
   migrateToLatest,
@@ -35,6 +37,7 @@ export interface AccordNode {
   readonly blobs: EncryptedBlobStore;
   readonly accounts: Accounts;
   readonly evidence: Evidence;
+  readonly cases: Cases;
   readonly evidenceRepo: KyselyEvidenceRepo;
   readonly custody: CustodyLog;
   /** Crimes, elements and national profiles: built in, plus the data folder's `legal/`. */
@@ -62,12 +65,14 @@ export interface OpenNodeOptions {
   readonly logOrigin?: string | undefined;
   /** Longest delay between growth of the log and a signed checkpoint (default 1 s). */
   readonly checkpointIntervalMs?: number;
+  /** Use this legal catalogue instead of loading one (tests that need known content). */
+  readonly legal?: LegalCatalogue;
 }
 
 export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> => {
   const folder = await openDataFolder(options.dataDir);
   const mapTiles = options.mapTilesDir ? await FolderMapTiles.open(options.mapTilesDir) : undefined;
-  const legal = await loadLegalCatalogue(folder.dir);
+  const legal = options.legal ?? (await loadLegalCatalogue(folder.dir));
   const kek = options.kek;
   const keyring = kek ? Keyring.fromEnv(kek) : await Keyring.fromFolder(folder.kekDir);
   const database = await openDatabase(
@@ -104,7 +109,14 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
         ? {}
         : { checkpointIntervalMs: options.checkpointIntervalMs }),
     });
+    const cases = new Cases({
+      repo: new KyselyCaseRepo(database.db),
+      items: evidenceRepo,
+      legal: () => legal,
+      clock,
+    });
     const evidence = new Evidence({
+      access: cases.access,
       repo: evidenceRepo,
       log: custody,
       blobs,
@@ -119,6 +131,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       blobs,
       accounts,
       evidence,
+      cases,
       evidenceRepo,
       custody,
       logVerifierKey: vkey,

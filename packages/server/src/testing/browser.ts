@@ -3,9 +3,10 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { base32Decode, totp } from '@accord/core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { initDataFolder } from '../node/data-folder.ts';
-import { seedDemo } from '../node/demo.ts';
+import { DEMO_PASSWORD, seedDemo } from '../node/demo.ts';
 import { type RunningServer, startServer } from '../server.ts';
 
 export const CHROMIUM = process.env.ACCORD_CHROMIUM ?? '/usr/bin/chromium';
@@ -50,6 +51,47 @@ export const startDemoServer = async (
     logLevel: 'silent',
     bodyLimitBytes: 65536,
   });
-  await seedDemo(server.node.accounts);
+  await seedDemo(server.node);
   return { root, server };
+};
+
+/**
+ * A page with JavaScript off (unless asked) that may only reach the node: every other request is
+ * aborted and recorded in `external`; console errors and page errors go to `problems`.
+ */
+export const offlinePage = async (
+  browser: Browser,
+  serverUrl: string,
+  options: { width?: number; javaScript?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; external: string[]; problems: string[] }> => {
+  const external: string[] = [];
+  const problems: string[] = [];
+  const context = await browser.newContext({
+    locale: 'en-GB',
+    viewport: { width: options.width ?? 1200, height: 900 },
+    javaScriptEnabled: options.javaScript ?? false,
+  });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(serverUrl) || url.startsWith('data:')) return route.continue();
+    external.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return { context, page, external, problems };
+};
+
+/** Signs a demo user in for the first time: password, then TOTP enrolment with the shown secret. */
+export const signInFirstTime = async (page: Page, serverUrl: string, username: string): Promise<void> => {
+  await page.goto(`${serverUrl}/sign-in`);
+  await page.fill('#username', username);
+  await page.fill('#password', DEMO_PASSWORD);
+  await page.click('button[type=submit]');
+  const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
+  await page.fill('#code', totp(base32Decode(secret), Date.now()));
+  await page.click('form[action="/enrol"] button[type=submit]');
 };

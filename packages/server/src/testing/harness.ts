@@ -1,7 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base32Decode, type LegalCatalogue, totp } from '@accord/core';
+import {
+  base32Decode,
+  type CaseRole,
+  DATA_CATEGORIES,
+  type DataCategory,
+  type LegalCatalogue,
+  type OrgId,
+  totp,
+  type UserId,
+} from '@accord/core';
 import { type CreateTestDatabase, describeEachDatabase, type TestDatabaseName } from '@accord/store/testing';
 import pino, { type Logger } from 'pino';
 import { type AccordApp, createApp } from '../http/app.ts';
@@ -57,8 +66,9 @@ export const createTestNode = async (
       ? {}
       : { checkpointIntervalMs: options.checkpointIntervalMs }),
     mapTilesDir: options.mapTilesDir,
+    ...(options.legal ? { legal: options.legal } : {}),
   });
-  const node: AccordNode = options.legal ? { ...opened, legal: options.legal } : opened;
+  const node: AccordNode = opened;
   const app = createApp({
     node,
     log: options.log ?? pino({ level: 'silent' }),
@@ -84,3 +94,27 @@ export const createTestNode = async (
 /** The current code for a base32 TOTP secret as shown on the enrolment page. */
 export const codeFor = (secretBase32: string, at: Date): string =>
   totp(base32Decode(secretBase32), at.getTime());
+
+/**
+ * Makes a user a member of a case with a role, as the node operator. A user from another
+ * organisation than the case's lead also gets what they need to see: an agreement in force that
+ * lets their organisation receive every category (or only `receives`).
+ */
+export const addMember = async (
+  node: AccordNode,
+  caseId: string,
+  user: { id: UserId; orgId: OrgId },
+  role: CaseRole,
+  receives: readonly DataCategory[] = DATA_CATEGORIES,
+): Promise<void> => {
+  const operator = { operator: true } as const;
+  await node.cases.putMember(operator, caseId, { userId: user.id, role });
+  const kase = (await node.cases.view(operator, caseId)).record;
+  if (kase.leadOrgId === user.orgId) return;
+  await node.cases.saveAgreement(operator, caseId, {
+    title: `Test agreement for ${user.id}`,
+    basisKind: 'ad_hoc',
+    startsOn: '2000-01-01',
+    participants: [{ orgId: user.orgId, country: 'DE', receives }],
+  });
+};

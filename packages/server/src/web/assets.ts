@@ -139,6 +139,25 @@ table.compare td { min-width: 12rem; }
 .covering { margin-block: .35rem; }
 .gap-text { font-weight: 600; color: var(--danger); margin: .35rem 0 0; }
 .legend .badge { margin-inline-end: .5rem; }
+/* ── Cases: dashboard and team pages ── */
+.prose { white-space: pre-line; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.counts { display: flex; flex-wrap: wrap; gap: .75rem; list-style: none; padding: 0; margin: 0 0 1.25rem; }
+.counts li { flex: 0 1 10rem; background: var(--card); border: 1px solid var(--line); border-radius: .5rem;
+  padding: .6rem .9rem; color: var(--muted); }
+.counts .count { display: block; font-size: 1.6rem; font-weight: 700; color: var(--ink); }
+.case-links ul { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; list-style: none; padding: 0; margin: 0; }
+.history { list-style: none; padding: 0; margin: 0; }
+.history li { margin-block: .35rem; }
+.history time { color: var(--muted); font-size: .875rem; margin-inline-end: .5rem; }
+.agreement, .compartment { border-block-start: 1px solid var(--line); padding-block: .75rem; }
+.agreement h3, .compartment h3 { margin-block: 0 .5rem; }
+.participants { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); gap: .75rem; }
+input.short { max-width: 5rem; }
+table.members td form { white-space: nowrap; }
+table.members select { display: inline-block; width: auto; }
+table.charges th[scope=row] { color: var(--ink); font-size: .95rem; }
+.participant label.field { display: block; font-weight: 600; margin-block: .5rem .25rem; }
 @media print {
   .top, .skip, .foot, .no-print, form { display: none !important; }
   body { background: #fff; font-size: 10pt; }
@@ -157,6 +176,80 @@ table.compare td { min-width: 12rem; }
   .badge, .cell-covered, .cell-partial, .cell-gap { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   .badge { border: 1px solid #888; }
 }
+/* ── Incidents and the proof matrix (pages/incidents.ts, pages/matrix.ts, the item's analysis) ──
+   Gaps are marked in words (GAP) and by a thick border as well as in colour; elements a
+   jurisdiction does not require are muted. The report prints without navigation or forms. */
+.case-links ul, .juris-switch ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; padding: 0; margin: 0; }
+.case-links { margin-block-end: 1rem; }
+.juris-switch { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; margin-block: 1rem; }
+.juris-switch .label, .el-sources .label, .label { font-weight: 600; }
+.juris-switch select { display: inline-block; width: auto; }
+.juris-switch button { margin: 0; }
+.juris-summary { list-style: none; padding: 0; margin: 0; }
+.juris-summary li { margin-block: .15rem; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+.subform > summary { cursor: pointer; font-weight: 600; margin-block-start: 1rem; }
+tr.withdrawn { color: var(--muted); text-decoration: line-through; }
+.verdict-proven, .el-corroborated { background: #dff1e5; color: var(--ok); }
+.verdict-gaps, .el-unproven { background: var(--danger); color: #fff; }
+.verdict-na, .el-inadmissible { background: #5b2a86; color: #fff; }
+.el-single_source { background: #fff4d6; color: #6b4e00; }
+.el-contradicted { background: #fff; color: var(--danger); border: 2px solid var(--danger); }
+.gap-counts { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; margin: 1rem 0; }
+.gap-counts div { display: flex; gap: .4rem; }
+.gap-counts dt { font-weight: 600; color: var(--muted); }
+.gap-counts dd { margin: 0; font-weight: 700; }
+.gap-counts .gap-total dt, .gap-counts .gap-total dd { color: var(--danger); }
+table.proof-grid th[scope=row] { min-width: 18rem; font-size: .9rem; color: var(--ink); font-weight: 400; }
+table.proof-grid td.el-state { min-width: 14rem; font-size: .9rem; }
+table.proof-grid th.item-col { min-width: 10rem; color: var(--ink); }
+.item-source { display: block; font-weight: 400; color: var(--muted); }
+tr.gap-row > th, tr.gap-row > td { background: #fbeceb; }
+tr.gap-row > th[scope=row] { border-inline-start: 6px solid var(--danger); }
+.gap-flag { display: inline-block; color: var(--danger); font-weight: 800; letter-spacing: .05em;
+  border: 2px solid var(--danger); border-radius: .3rem; padding: 0 .35rem; background: #fff; }
+.optional-flag { font-style: italic; color: var(--muted); }
+tr.optional-row > th, tr.optional-row > td, .report-element.optional-row { color: var(--muted); opacity: .75; }
+.reasons { margin: .35rem 0 0; padding-inline-start: 1.1rem; }
+.el-sources { margin: .35rem 0 0; font-size: .85rem; }
+.proof-links { list-style: none; padding: 0; margin: 0; }
+.proof-link { padding: .3rem .4rem; margin-block-end: .35rem; border-radius: .3rem; background: #f1f4f8;
+  border-inline-start: 4px solid var(--ok); }
+.proof-link.stance-contradicts { border-inline-start-color: var(--danger); background: #fdf1f0; }
+.proof-link .stance { background: transparent; padding: 0; }
+.proof-link.stance-contradicts .stance { color: var(--danger); }
+.grade { font-weight: 700; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.weight, .part { font-size: .85rem; }
+.link-note { display: block; font-size: .85rem; color: var(--muted); }
+.cell-empty { background: repeating-linear-gradient(45deg, transparent 0 6px, #f3f4f7 6px 8px); }
+.link-form .row > div, .incident-form .row > div { flex: 1 1 14rem; }
+.answers { list-style: none; padding: 0; }
+.answers li { margin-block: .6rem; }
+.answer-form select, .answer-form input[type=text] { display: inline-block; width: auto; max-width: 16rem; }
+.answer-form button { margin: 0; }
+.linked-items li { margin-block: .3rem; }
+.proof-link button.link, .linked-items button.link { color: var(--danger); font-size: .85rem; }
+fieldset label.block-label { display: block; font-weight: 600; margin-block: .75rem .25rem; }
+.pre { white-space: pre-wrap; }
+.report-facts { margin-block-end: 1rem; }
+.report-element { border: 1px solid var(--line); border-radius: .35rem; padding: .75rem 1rem; margin-block: .75rem;
+  background: var(--card); }
+.report-element.gap-row { border: 2px solid var(--danger); border-inline-start-width: 8px; }
+.report-element h3 { font-size: 1rem; font-weight: 400; margin: 0 0 .35rem; }
+.report-evidence { margin-block-start: .5rem; font-size: .9rem; }
+.item-id { font-size: .75rem; color: var(--muted); }
+@media print {
+  .case-links, .juris-switch, .downloads, .legend, .subform { display: none !important; }
+  .report-element { border: 1px solid #888; break-inside: avoid; }
+  .report-element.gap-row { border: 2px solid #000; border-inline-start-width: 8px; }
+  tr.gap-row > th, tr.gap-row > td, .report-element.gap-row { background: #fbeceb; }
+  .gap-flag { border-color: #000; color: #000; }
+  .verdict-proven, .verdict-gaps, .verdict-na, .el-status, .el-contradicted, .proof-link, tr.gap-row > th,
+  tr.gap-row > td, .report-element.gap-row { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  table.proof-grid th[scope=row], table.proof-grid td.el-state, table.proof-grid th.item-col { min-width: 0; }
+  .item-id { color: #333; }
+}
+/* ── end of incidents and the proof matrix ── */
 `;
 
 /**

@@ -75,7 +75,7 @@ describeEachDatabase('the item page with map tiles configured', (create, name) =
   before(async () => {
     dir = await tileFolder();
     n = await createTestNode(create, name, { mapTilesDir: dir });
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     client = new TestClient(n.app.app);
     await client.signIn('demo-investigator', DEMO_PASSWORD, () => n.clock.now());
   });
@@ -85,7 +85,7 @@ describeEachDatabase('the item page with map tiles configured', (create, name) =
   });
 
   it('shows the location on a map drawn from the node’s own tiles', async () => {
-    const [c] = await n.node.accounts.listCases({ operator: true });
+    const [c] = await n.node.cases.list({ operator: true });
     const { item } = await n.node.evidence.ingest(
       { operator: true },
       {

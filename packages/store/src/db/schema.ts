@@ -70,6 +70,153 @@ export interface CasesTable {
   lead_org_id: string;
   created_by: string | null;
   created_at: string;
+  summary: Generated<string>;
+  status: Generated<string>;
+  /** JSON array of jurisdiction codes. */
+  jurisdictions: Generated<string>;
+  legal_basis: Generated<string>;
+  /** Null for cases created before the case module: read as the date of created_at. */
+  opened_on: string | null;
+  closed_on: string | null;
+  /** Null for cases created before the case module: read as created_at. */
+  updated_at: string | null;
+}
+
+export interface CaseMembersTable {
+  case_id: string;
+  user_id: string;
+  role: string;
+  added_at: string;
+}
+
+export interface CaseCompartmentsTable {
+  id: string;
+  case_id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface CompartmentMembersTable {
+  compartment_id: string;
+  user_id: string;
+}
+
+export interface JitAgreementsTable {
+  id: string;
+  case_id: string;
+  title: string;
+  basis_kind: string;
+  legal_basis: string;
+  starts_on: string;
+  ends_on: string | null;
+  scope: string;
+  purpose_limitation: string;
+  /** JSON array of participants. */
+  participants: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentsTable {
+  id: string;
+  case_id: string;
+  compartment_id: string | null;
+  title: string;
+  occurred_from: string;
+  occurred_to: string | null;
+  place: string;
+  latitude: number | null;
+  longitude: number | null;
+  /** JSON arrays of strings. */
+  acts: string;
+  victims: string;
+  perpetrator_ids: string;
+  perpetrators_other: string;
+  sources: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentItemsTable {
+  incident_id: string;
+  item_id: string;
+}
+
+export interface SuspectsTable {
+  id: string;
+  case_id: string;
+  name: string;
+  position: string;
+  note: string;
+  created_at: string;
+}
+
+export interface ChargesTable {
+  id: string;
+  case_id: string;
+  suspect_id: string;
+  crime_id: string;
+  mode_id: string;
+  note: string;
+  created_at: string;
+  withdrawn_at: string | null;
+}
+
+export interface ProofLinksTable {
+  id: string;
+  case_id: string;
+  charge_id: string;
+  element_id: string;
+  item_id: string;
+  part_kind: string;
+  part: string;
+  stance: string;
+  weight: string;
+  reliability: string;
+  credibility: string;
+  note: string;
+  created_at: string;
+  created_by: string | null;
+  withdrawn_at: string | null;
+}
+
+export interface ItemProfilesTable {
+  item_id: string;
+  case_id: string;
+  source_kind: string;
+  source_label: string;
+  updated_at: string;
+}
+
+export interface ItemAdmissibilityTable {
+  item_id: string;
+  case_id: string;
+  jurisdiction: string;
+  rule_id: string;
+  answer: string;
+  note: string;
+  updated_at: string;
+}
+
+export interface ItemCompartmentsTable {
+  item_id: string;
+  compartment_id: string;
+}
+
+export interface CaseEventsTable {
+  /** bigint identity on PostgreSQL: read back as a string. */
+  seq: Generated<number | string>;
+  id: string;
+  case_id: string;
+  compartment_id: string | null;
+  at: string;
+  actor_user_id: string | null;
+  actor_org_id: string | null;
+  type: string;
+  subject_id: string | null;
+  /** JSON object. */
+  details: string;
 }
 
 export interface NodeMetaTable {
@@ -165,4 +312,17 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   cases: CasesTable;
+  case_members: CaseMembersTable;
+  case_compartments: CaseCompartmentsTable;
+  compartment_members: CompartmentMembersTable;
+  jit_agreements: JitAgreementsTable;
+  incidents: IncidentsTable;
+  incident_items: IncidentItemsTable;
+  suspects: SuspectsTable;
+  charges: ChargesTable;
+  proof_links: ProofLinksTable;
+  item_profiles: ItemProfilesTable;
+  item_admissibility: ItemAdmissibilityTable;
+  item_compartments: ItemCompartmentsTable;
+  case_events: CaseEventsTable;
 }

@@ -5,6 +5,7 @@ import type { Dialect } from '../db/open.ts';
 import { m20261125_0001_accounts } from './20261125-0001-accounts.ts';
 import { m20261125_0002_node_meta } from './20261125-0002-node-meta.ts';
 import { m20261125_0003_evidence } from './20261125-0003-evidence.ts';
+import { m20261125_0004_cases } from './20261125-0004-cases.ts';
 
 /**
  * Migrations are code, named by timestamp, and frozen once released: a change to the schema is a
@@ -17,6 +18,7 @@ const ALL: Record<string, AccordMigration> = {
   '20261125-0001-accounts': m20261125_0001_accounts,
   '20261125-0002-node-meta': m20261125_0002_node_meta,
   '20261125-0003-evidence': m20261125_0003_evidence,
+  '20261125-0004-cases': m20261125_0004_cases,
 };
 
 class CodeMigrations implements MigrationProvider {

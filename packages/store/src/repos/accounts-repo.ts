@@ -4,8 +4,6 @@ import type {
   AuditEvent,
   AuditEventInput,
   AuditQuery,
-  CaseId,
-  CaseSummary,
   Locale,
   NewTokenRecord,
   NewUserRecord,
@@ -20,9 +18,9 @@ import type {
   UserId,
   UserPatch,
 } from '@accord/core';
-import { AccordError } from '@accord/core';
 import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database, UsersTable } from '../db/schema.ts';
+import { conflictOnUnique } from './unique.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -359,29 +357,6 @@ export class KyselyAccountsRepo implements AccountsRepo {
       details: JSON.parse(r.details) as AuditEvent['details'],
     }));
   }
-
-  async insertCase(c: CaseSummary & { createdBy: UserId | null }): Promise<void> {
-    await this.#db
-      .insertInto('cases')
-      .values({
-        id: c.id,
-        title: c.title,
-        lead_org_id: c.leadOrgId,
-        created_by: c.createdBy,
-        created_at: c.createdAt,
-      })
-      .execute();
-  }
-
-  async listCases(): Promise<CaseSummary[]> {
-    const rows = await this.#db.selectFrom('cases').selectAll().orderBy('created_at', 'desc').execute();
-    return rows.map((r) => ({
-      id: r.id as CaseId,
-      title: r.title,
-      leadOrgId: r.lead_org_id as OrgId,
-      createdAt: r.created_at,
-    }));
-  }
 }
 
 const toOrg = (r: Selectable<Database['organisations']>): Organisation => ({
@@ -423,22 +398,3 @@ const toToken = (r: Selectable<Database['api_tokens']>): ApiToken => ({
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
 });
-
-/**
- * Turns a unique-constraint violation (two concurrent creations of the same name) into the same
- * conflict the service reports when it sees the duplicate first; other errors pass through.
- */
-const conflictOnUnique =
-  (message: string, context: Record<string, unknown>) =>
-  (e: unknown): never => {
-    const err = e as { code?: string; errcode?: number; message?: string };
-    // PostgreSQL SQLSTATE 23505; SQLite extended code 2067 (SQLITE_CONSTRAINT_UNIQUE).
-    if (
-      err?.code === '23505' ||
-      err?.errcode === 2067 ||
-      /UNIQUE constraint failed/.test(err?.message ?? '')
-    ) {
-      throw new AccordError('conflict', message, { context, cause: e });
-    }
-    throw e;
-  };

@@ -7,7 +7,6 @@ import {
   type AuditEventInput,
   actorOf,
   base32Decode,
-  type CaseId,
   type ErrorCode,
   isAccordError,
   newId,
@@ -352,23 +351,6 @@ describeEachDatabase('accounts storage contract', (create, name) => {
 
         // Secret hashes are unique.
         await assert.rejects(repo.insertToken({ ...t1, id: newId<string>() }));
-      }),
-    );
-
-    it(
-      'cases: insert and list newest first',
-      test(async ({ database }) => {
-        const { repo, org: o, userId } = await seeded(database);
-        const c1 = {
-          id: newId<CaseId>(),
-          title: 'Kherson detention site',
-          leadOrgId: o.id,
-          createdAt: iso(T0),
-        };
-        const c2 = { id: newId<CaseId>(), title: 'Convoy 17', leadOrgId: o.id, createdAt: iso(T0 + 1) };
-        await repo.insertCase({ ...c1, createdBy: userId });
-        await repo.insertCase({ ...c2, createdBy: null });
-        assert.deepEqual(await repo.listCases(), [c2, c1]);
       }),
     );
 

@@ -22,7 +22,13 @@ import {
   type UserId,
 } from '@accord/core';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import type { CollectionsTable, CustodyEventsTable, Database, ItemsTable } from '../db/schema.ts';
+import type {
+  CollectionsTable,
+  CustodyEventsTable,
+  Database,
+  ItemCompartmentsTable,
+  ItemsTable,
+} from '../db/schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type MutableItem = { -readonly [K in keyof ItemRecord]: ItemRecord[K] };
@@ -62,6 +68,9 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
       const dirty = new Set<string>();
       const eventRows: CustodyEventsTable[] = [];
       const collectionRows: CollectionsTable[] = [];
+      // The compartment each item seen in this batch is filed in (null: the case's general area).
+      const filedIn = new Map<string, string | null>();
+      const filingRows: ItemCompartmentsTable[] = [];
       const leafHashes: Uint8Array[] = [];
       const results: ItemOpResult[][] = [];
 
@@ -82,6 +91,26 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
                 .executeTakeFirst();
               item = row ? toItem(row) : undefined;
             }
+            if (item) {
+              let compartment = filedIn.get(item.id);
+              if (compartment === undefined) {
+                const filing = await trx
+                  .selectFrom('item_compartments')
+                  .select('compartment_id')
+                  .where('item_id', '=', item.id)
+                  .executeTakeFirst();
+                compartment = filing?.compartment_id ?? null;
+                filedIn.set(item.id, compartment);
+              }
+              // Checked before `mustCreate`, whose message names the item: an item filed in a
+              // compartment the submitter may not see must not be revealed, not even by its id.
+              if (compartment !== (op.compartmentId ?? null)) {
+                throw new AccordError(
+                  'conflict',
+                  'these exact bytes are already filed in this case under a different compartment; nothing was recorded — ask the case lead',
+                );
+              }
+            }
             if (item && op.mustCreate) {
               throw new AccordError(
                 'conflict',
@@ -93,6 +122,8 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
               item = { ...wanted, sealedAt: null, sealReason: null, eventCount: 0, headHash: '' };
               created.add(item.id);
               isNew = true;
+              filedIn.set(item.id, op.compartmentId ?? null);
+              if (op.compartmentId) filingRows.push({ item_id: item.id, compartment_id: op.compartmentId });
             }
           } else {
             const id = op.item.id;
@@ -181,6 +212,12 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
               head_hash: eb.ref('excluded.head_hash'),
             })),
           )
+          .execute();
+      }
+      for (let i = 0; i < filingRows.length; i += INSERT_CHUNK) {
+        await trx
+          .insertInto('item_compartments')
+          .values(filingRows.slice(i, i + INSERT_CHUNK))
           .execute();
       }
       for (let i = 0; i < eventRows.length; i += INSERT_CHUNK) {
@@ -304,7 +341,33 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
   }
 
   async listItems(filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }> {
+    const scopes = filter.scopes;
+    if (scopes?.length === 0) return { items: [], total: 0 };
     let query = this.#db.selectFrom('items');
+    if (scopes) {
+      // An item is in a scope when it belongs to the scope's case and is not filed in a
+      // compartment outside the scope's list (unfiled items are the case's general area). The same
+      // restriction applies to the count, so that totals never reveal hidden items.
+      query = query.where((eb) =>
+        eb.or(
+          scopes.map((scope) => {
+            let filedElsewhere = eb
+              .selectFrom('item_compartments')
+              .select('item_compartments.item_id')
+              .whereRef('item_compartments.item_id', '=', 'items.id');
+            if (scope.compartments.length > 0)
+              filedElsewhere = filedElsewhere.where('item_compartments.compartment_id', 'not in', [
+                ...scope.compartments,
+              ]);
+            return eb.and([
+              eb('items.case_id', '=', scope.caseId),
+              eb.not(eb.exists(filedElsewhere)),
+              ...(scope.derivedOnly ? [eb('items.derived_from', 'is not', null)] : []),
+            ]);
+          }),
+        ),
+      );
+    }
     if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
     if (filter.mediaPrefix)
       query = query.where('media_type', 'like', `${filter.mediaPrefix.replace(/[%_]/g, '')}%`);

@@ -232,3 +232,190 @@ describeEachDatabase('evidence repository and custody log', (create) => {
     }),
   );
 });
+
+const addCompartment = async (database: OpenDatabase, caseId: CaseId, name: string): Promise<string> => {
+  const id = newId();
+  await database.db
+    .insertInto('case_compartments')
+    .values({ id, case_id: caseId, name, description: '', created_at: NOW })
+    .execute();
+  return id;
+};
+
+const addCase = async (database: OpenDatabase, orgId: OrgId): Promise<CaseId> => {
+  const id = newId<CaseId>();
+  await database.db
+    .insertInto('cases')
+    .values({ id, title: 'Other case', lead_org_id: orgId, created_by: null, created_at: NOW })
+    .execute();
+  return id;
+};
+
+const filedIn = async (database: OpenDatabase, itemId: ItemId): Promise<string | null> => {
+  const row = await database.db
+    .selectFrom('item_compartments')
+    .select('compartment_id')
+    .where('item_id', '=', itemId)
+    .executeTakeFirst();
+  return row?.compartment_id ?? null;
+};
+
+const isCompartmentConflict = (e: unknown): boolean =>
+  isAccordError(e) &&
+  e.code === 'conflict' &&
+  e.message ===
+    'these exact bytes are already filed in this case under a different compartment; nothing was recorded — ask the case lead';
+
+describeEachDatabase('evidence repository: compartments', (create) => {
+  it(
+    'files a new item in its compartment; the same bytes from another compartment record nothing',
+    withDatabase(create, async ({ database }) => {
+      const { caseId, repo, log } = await setup(database);
+      const witnesses = await addCompartment(database, caseId, 'Witnesses');
+      const insiders = await addCompartment(database, caseId, 'Insiders');
+      const secret = newItem(caseId, 1);
+      const [first] = await log.submit([
+        { item: { ensure: secret }, compartmentId: witnesses, events: [draft('collected')] },
+      ]);
+      assert.equal(first?.created, true);
+      assert.equal(await filedIn(database, secret.id), witnesses);
+      const general = newItem(caseId, 2);
+      await log.submit([{ item: { ensure: general }, compartmentId: null, events: [draft('collected')] }]);
+      assert.equal(await filedIn(database, general.id), null);
+
+      const before = await repo.logState();
+      const again = (compartmentId: string | null | undefined, n = 1, mustCreate = false) =>
+        log.submit([
+          {
+            item: { ensure: { ...newItem(caseId, n), id: newId<ItemId>() } },
+            ...(compartmentId === undefined ? {} : { compartmentId }),
+            ...(mustCreate ? { mustCreate } : {}),
+            events: [draft('collected')],
+          },
+        ]);
+      await assert.rejects(again(undefined), isCompartmentConflict);
+      await assert.rejects(again(null), isCompartmentConflict);
+      await assert.rejects(again(insiders), isCompartmentConflict);
+      await assert.rejects(
+        again(witnesses, 2),
+        isCompartmentConflict,
+        'general item, asked for a compartment',
+      );
+      // Refused for the compartment before `mustCreate` could name the hidden item.
+      await assert.rejects(again(null, 1, true), isCompartmentConflict);
+      // A unit with a conflicting op writes none of its ops.
+      const fresh = newItem(caseId, 3);
+      await assert.rejects(
+        log.submit([
+          { item: { ensure: fresh }, compartmentId: insiders, events: [draft('collected')] },
+          { item: { ensure: { ...newItem(caseId, 1), id: newId<ItemId>() } }, events: [draft('collected')] },
+        ]),
+        isCompartmentConflict,
+      );
+      assert.equal(await repo.getItem(fresh.id), undefined);
+      assert.equal(await filedIn(database, fresh.id), null);
+      // Two ops of one unit on the same new bytes must agree on the compartment too.
+      const twice = newItem(caseId, 4);
+      await assert.rejects(
+        log.submit([
+          { item: { ensure: twice }, compartmentId: insiders, events: [draft('collected')] },
+          { item: { ensure: { ...twice, id: newId<ItemId>() } }, events: [draft('collected')] },
+        ]),
+        isCompartmentConflict,
+      );
+      assert.equal(await repo.getItem(twice.id), undefined);
+      assert.deepEqual(await repo.logState(), before);
+      assert.equal((await repo.getItem(secret.id))?.eventCount, 1);
+
+      // From the same compartment, the bytes join the existing item.
+      const [same] = await again(witnesses);
+      assert.equal(same?.created, false);
+      assert.equal(same?.item.id, secret.id);
+      const [plain] = await again(undefined, 2);
+      assert.equal(plain?.item.id, general.id);
+      assert.equal((await repo.listItems({ caseId, limit: 10 })).total, 2);
+      await log.close();
+    }),
+  );
+
+  it(
+    'lists only the items within the scopes, and counts only those',
+    withDatabase(create, async ({ database }) => {
+      const { orgId, caseId, repo, log } = await setup(database);
+      const otherCase = await addCase(database, orgId);
+      const witnesses = await addCompartment(database, caseId, 'Witnesses');
+      const insiders = await addCompartment(database, caseId, 'Insiders');
+      const submit = async (item: NewItem, compartmentId: string | null = null): Promise<ItemId> => {
+        const [r] = await log.submit([
+          { item: { ensure: item }, compartmentId, events: [draft('collected')] },
+        ]);
+        return r?.item.id as ItemId;
+      };
+      // Even n have a location (see newItem).
+      const original = await submit(newItem(caseId, 0));
+      const redacted = await submit({ ...newItem(caseId, 1), kind: 'redacted', derivedFrom: original });
+      const statement = await submit(newItem(caseId, 2), witnesses);
+      const statementRedacted = await submit(
+        { ...newItem(caseId, 3), kind: 'redacted', derivedFrom: statement },
+        witnesses,
+      );
+      const insider = await submit(newItem(caseId, 4), insiders);
+      const elsewhere = await submit(newItem(otherCase, 5));
+
+      const ids = async (filter: Omit<Parameters<typeof repo.listItems>[0], 'limit'>) => {
+        const { items, total } = await repo.listItems({ limit: 100, ...filter });
+        assert.equal(total, items.length);
+        return items.map((i) => i.id).sort();
+      };
+      const sorted = (...list: ItemId[]) => [...list].sort();
+      const scope = (compartments: string[], derivedOnly = false, of: CaseId = caseId) => ({
+        caseId: of,
+        compartments,
+        derivedOnly,
+      });
+
+      assert.deepEqual(
+        await ids({ caseId }),
+        sorted(original, redacted, statement, statementRedacted, insider),
+        'no scopes: no restriction',
+      );
+      assert.deepEqual(await repo.listItems({ scopes: [], limit: 100 }), { items: [], total: 0 });
+      assert.deepEqual(await repo.listItems({ caseId, scopes: [], limit: 100 }), { items: [], total: 0 });
+      assert.deepEqual(await ids({ scopes: [scope([])] }), sorted(original, redacted));
+      assert.deepEqual(
+        await ids({ scopes: [scope([witnesses])] }),
+        sorted(original, redacted, statement, statementRedacted),
+      );
+      assert.deepEqual(
+        await ids({ scopes: [scope([witnesses, insiders])] }),
+        sorted(original, redacted, statement, statementRedacted, insider),
+      );
+      assert.deepEqual(await ids({ scopes: [scope([], true)] }), sorted(redacted));
+      assert.deepEqual(
+        await ids({ scopes: [scope([witnesses], true)] }),
+        sorted(redacted, statementRedacted),
+      );
+      assert.deepEqual(await ids({ scopes: [scope([newId()])] }), sorted(original, redacted));
+      // A compartment of one case does not open another case.
+      assert.deepEqual(await ids({ scopes: [scope([witnesses], false, otherCase)] }), sorted(elsewhere));
+      assert.deepEqual(
+        await ids({ scopes: [scope([insiders]), scope([], false, otherCase)] }),
+        sorted(original, redacted, insider, elsewhere),
+      );
+      // Combined with the other filters.
+      assert.deepEqual(
+        await ids({ scopes: [scope([insiders]), scope([], false, otherCase)], caseId: otherCase }),
+        sorted(elsewhere),
+      );
+      assert.deepEqual(
+        await ids({ scopes: [scope([witnesses, insiders])], hasLocation: true }),
+        sorted(original, statement, insider),
+      );
+      // The total counts every visible item, never the hidden ones, whatever the page size.
+      const page = await repo.listItems({ scopes: [scope([witnesses])], limit: 1, offset: 1 });
+      assert.equal(page.items.length, 1);
+      assert.equal(page.total, 4);
+      await log.close();
+    }),
+  );
+});

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { base32Decode, totp } from '@accord/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { legalFixtureFiles } from '../../http/legal-fixture.ts';
-import { DEMO_PASSWORD } from '../../node/demo.ts';
 import type { RunningServer } from '../../server.ts';
-import { launchChromium, SHOTS, startDemoServer } from '../../testing/browser.ts';
+import {
+  launchChromium,
+  offlinePage,
+  SHOTS,
+  signInFirstTime,
+  startDemoServer,
+} from '../../testing/browser.ts';
 
 /**
  * The legal catalogue pages in a real headless Chromium with JavaScript switched off, against a
@@ -21,10 +25,9 @@ describe('legal pages in Chromium', () => {
   let root: string;
   let server: RunningServer;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const external: string[] = [];
-  const problems: string[] = [];
+  let external: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
     ({ root, server } = await startDemoServer('legal', async (dataDir) => {
@@ -35,22 +38,7 @@ describe('legal pages in Chromium', () => {
       }
     }));
     browser = await launchChromium();
-    context = await browser.newContext({
-      locale: 'en-GB',
-      viewport: { width: 1200, height: 900 },
-      javaScriptEnabled: false,
-    });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(server.url) || url.startsWith('data:')) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    ({ page, external, problems } = await offlinePage(browser, server.url));
   });
 
   after(async () => {
@@ -60,13 +48,7 @@ describe('legal pages in Chromium', () => {
   });
 
   it('signs in without JavaScript and opens the catalogue from the navigation', async () => {
-    await page.goto(`${server.url}/sign-in`);
-    await page.fill('#username', 'demo-observer');
-    await page.fill('#password', DEMO_PASSWORD);
-    await page.click('button[type=submit]');
-    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
-    await page.fill('#code', totp(base32Decode(secret), Date.now()));
-    await page.click('form[action="/enrol"] button[type=submit]');
+    await signInFirstTime(page, server.url, 'demo-observer');
     assert.equal(new URL(page.url()).pathname, '/');
     await page.click('nav a[href="/legal"]');
     assert.equal(new URL(page.url()).pathname, '/legal');

@@ -1,4 +1,6 @@
+import { casesAr } from './cases/ar.ts';
 import type { Catalogue } from './en.ts';
+import { matrixAr } from './matrix/ar.ts';
 
 export const ar: Catalogue = {
   'app.name': 'Accord',
@@ -398,6 +400,14 @@ export const ar: Catalogue = {
   'reason.bad_kind': 'اختر صنف العنصر المشتق.',
   'reason.bad_range': 'الجزء المطلوب من الملف يقع خارجه.',
   'reason.bad_form': 'تعذّرت قراءة النموذج كاملاً. حاول مرة أخرى.',
+  'reason.bad_date': 'اكتب التاريخ بصيغة YYYY-MM-DD، مثلاً 2024-03-01.',
+  'reason.half_location': 'اذكر خط العرض وخط الطول معًا، أو لا تذكر أيًّا منهما.',
+  'reason.not_a_list': 'يُنتظر هنا قائمة.',
+  'reason.too_many': 'عدد العناصر في القائمة كبير جدًا.',
+  'reason.not_a_pseudonym': 'اذكر الضحايا باسم مستعار (مثل V-0012)، لا بأسمائهم أبدًا.',
+  'reason.bad_part':
+    'حدّد الجزء بالصفحات (12-14) أو بمدى زمني (00:01:30-00:02:10) أو بمنطقة (x,y,العرض,الارتفاع).',
+  'reason.bad_id': 'أحد المعرّفات غير صالح.',
   'nav.legal': 'القانون',
   'legal.title': 'الفهرس القانوني',
   'legal.intro':
@@ -459,4 +469,6 @@ export const ar: Catalogue = {
   'legal.legend': 'دليل الرموز:',
   'legal.summary': 'الخلاصة',
   'legal.summaryCounts': 'مغطّى: {covered}؛ جزئيًا: {partial}؛ ثغرات: {gap}',
+  ...casesAr,
+  ...matrixAr,
 };

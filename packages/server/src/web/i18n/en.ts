@@ -1,3 +1,6 @@
+import { casesEn } from './cases/en.ts';
+import { matrixEn } from './matrix/en.ts';
+
 /**
  * English: the reference catalogue. Every other catalogue must have exactly these keys (checked by
  * the type system and by i18n.test.ts). Placeholders are {name}; they are HTML-escaped on output.
@@ -404,6 +407,14 @@ export const en = {
   'reason.bad_kind': 'Choose the kind of derived item.',
   'reason.bad_range': 'The requested part of the file lies outside it.',
   'reason.bad_form': 'The form could not be read completely. Please try again.',
+  'reason.bad_date': 'Give the date as YYYY-MM-DD, e.g. 2024-03-01.',
+  'reason.half_location': 'Give both the latitude and the longitude, or neither.',
+  'reason.not_a_list': 'A list was expected here.',
+  'reason.too_many': 'Too many entries in a list.',
+  'reason.not_a_pseudonym': 'List victims by pseudonym (such as V-0012), never by name.',
+  'reason.bad_part':
+    'Give the part as pages (12-14), a time range (00:01:30-00:02:10) or a region (x,y,width,height).',
+  'reason.bad_id': 'An identifier is malformed.',
   'nav.legal': 'Law',
   'legal.title': 'Legal catalogue',
   'legal.intro':
@@ -465,6 +476,8 @@ export const en = {
   'legal.legend': 'Legend:',
   'legal.summary': 'Summary',
   'legal.summaryCounts': 'Covered: {covered}; partly: {partial}; gaps: {gap}',
+  ...casesEn,
+  ...matrixEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,6 @@
+import { casesEs } from './cases/es.ts';
 import type { Catalogue } from './en.ts';
+import { matrixEs } from './matrix/es.ts';
 
 export const es: Catalogue = {
   'app.name': 'Accord',
@@ -410,6 +412,14 @@ export const es: Catalogue = {
   'reason.bad_kind': 'Elija la clase de elemento derivado.',
   'reason.bad_range': 'La parte solicitada del archivo queda fuera de él.',
   'reason.bad_form': 'No se pudo leer el formulario completo. Inténtelo de nuevo.',
+  'reason.bad_date': 'Indique la fecha en formato AAAA-MM-DD, p. ej. 2024-03-01.',
+  'reason.half_location': 'Indique la latitud y la longitud, o ninguna de las dos.',
+  'reason.not_a_list': 'Aquí se espera una lista.',
+  'reason.too_many': 'Demasiadas entradas en una lista.',
+  'reason.not_a_pseudonym': 'Indique las víctimas por seudónimo (p. ej. V-0012), nunca por su nombre.',
+  'reason.bad_part':
+    'Indique la parte como páginas (12-14), un intervalo de tiempo (00:01:30-00:02:10) o una región (x,y,ancho,alto).',
+  'reason.bad_id': 'Un identificador no es válido.',
   'nav.legal': 'Derecho',
   'legal.title': 'Catálogo jurídico',
   'legal.intro':
@@ -471,4 +481,6 @@ export const es: Catalogue = {
   'legal.legend': 'Leyenda:',
   'legal.summary': 'Resumen',
   'legal.summaryCounts': 'Cubiertos: {covered}; en parte: {partial}; lagunas: {gap}',
+  ...casesEs,
+  ...matrixEs,
 };

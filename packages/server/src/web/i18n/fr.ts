@@ -1,4 +1,6 @@
+import { casesFr } from './cases/fr.ts';
 import type { Catalogue } from './en.ts';
+import { matrixFr } from './matrix/fr.ts';
 
 export const fr: Catalogue = {
   'app.name': 'Accord',
@@ -409,6 +411,14 @@ export const fr: Catalogue = {
   'reason.bad_kind': 'Choisissez la nature de l’élément dérivé.',
   'reason.bad_range': 'La partie demandée du fichier est en dehors de celui-ci.',
   'reason.bad_form': 'Le formulaire n’a pas pu être lu en entier. Veuillez réessayer.',
+  'reason.bad_date': 'Indiquez la date au format AAAA-MM-JJ, p. ex. 2024-03-01.',
+  'reason.half_location': 'Indiquez la latitude et la longitude, ou aucune des deux.',
+  'reason.not_a_list': 'Une liste est attendue ici.',
+  'reason.too_many': 'Trop d’entrées dans une liste.',
+  'reason.not_a_pseudonym': 'Indiquez les victimes par pseudonyme (p. ex. V-0012), jamais par leur nom.',
+  'reason.bad_part':
+    'Indiquez la partie en pages (12-14), en plage horaire (00:01:30-00:02:10) ou en zone (x,y,largeur,hauteur).',
+  'reason.bad_id': 'Un identifiant est mal formé.',
   'nav.legal': 'Droit',
   'legal.title': 'Catalogue juridique',
   'legal.intro':
@@ -470,4 +480,6 @@ export const fr: Catalogue = {
   'legal.legend': 'Légende :',
   'legal.summary': 'Synthèse',
   'legal.summaryCounts': 'Couverts : {covered} ; partiellement : {partial} ; lacunes : {gap}',
+  ...casesFr,
+  ...matrixFr,
 };

@@ -1,4 +1,6 @@
+import { casesUk } from './cases/uk.ts';
 import type { Catalogue } from './en.ts';
+import { matrixUk } from './matrix/uk.ts';
 
 export const uk: Catalogue = {
   'app.name': 'Accord',
@@ -408,6 +410,14 @@ export const uk: Catalogue = {
   'reason.bad_kind': 'Виберіть вид похідного елемента.',
   'reason.bad_range': 'Запитана частина файлу лежить поза його межами.',
   'reason.bad_form': 'Не вдалося прочитати форму повністю. Спробуйте ще раз.',
+  'reason.bad_date': 'Вкажіть дату у форматі РРРР-ММ-ДД, напр. 2024-03-01.',
+  'reason.half_location': 'Вкажіть і широту, і довготу, або жодну з них.',
+  'reason.not_a_list': 'Тут очікується список.',
+  'reason.too_many': 'Забагато записів у списку.',
+  'reason.not_a_pseudonym': 'Зазначайте потерпілих псевдонімом (напр. V-0012), ніколи не іменем.',
+  'reason.bad_part':
+    'Вкажіть частину як сторінки (12-14), часовий проміжок (00:01:30-00:02:10) або область (x,y,ширина,висота).',
+  'reason.bad_id': 'Ідентифікатор має неправильний формат.',
   'nav.legal': 'Право',
   'legal.title': 'Правовий каталог',
   'legal.intro':
@@ -469,4 +479,6 @@ export const uk: Catalogue = {
   'legal.legend': 'Умовні позначення:',
   'legal.summary': 'Підсумок',
   'legal.summaryCounts': 'Охоплено: {covered}; частково: {partial}; прогалин: {gap}',
+  ...casesUk,
+  ...matrixUk,
 };

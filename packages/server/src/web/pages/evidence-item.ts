@@ -5,8 +5,11 @@ import {
   type InclusionStatus,
   type ItemRecord,
   isAccordError,
+  type Jurisdiction,
   parseDerivedKind,
   parseFileName,
+  ROME_STATUTE,
+  SOURCE_KINDS,
   type TimelineEntry,
 } from '@accord/core';
 import type { ExtractedMetadata, WarcRecordSummary } from '@accord/extract';
@@ -32,6 +35,7 @@ import { PreviewGrants } from '../preview.ts';
 import { CsrfRefused, drain, isFormError, openStreamedForm } from '../streamed-form.ts';
 import { formatNumber, formatSize, itemBadges, typeLabel } from './evidence-common.ts';
 import type { PageRoutes } from './index.ts';
+import { doneNotices, field, formAction, selected } from './matrix.ts';
 
 /** How much of a text item the page shows. */
 const TEXT_PREVIEW_BYTES = 64 * 1024;
@@ -70,6 +74,88 @@ const detailsText = (details: Readonly<Record<string, unknown>>): string =>
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 
+// ── analysis: the item in the case's proof matrix (source, admissibility, compartment, incidents) ──
+
+const ANALYSIS_DONE = {
+  profile: 'matrix.profileSaved',
+  admissibility: 'matrix.answerSaved',
+  filed: 'matrix.filedMsg',
+} as const;
+
+/** The "analysis" section: only what the viewer's role on the case lets them change or read. */
+const analysisView = async (c: Context<AppEnv>, item: ItemRecord): Promise<Html> => {
+  const t = c.get('t');
+  const actor = c.get('auth')!.actor;
+  const cases = c.get('cases');
+  const view = await cases.view(actor, item.caseId).catch((e: unknown) => {
+    if (isAccordError(e)) return undefined;
+    throw e;
+  });
+  if (!view) return '';
+  const may = view.may;
+  if (!may['matrix.edit'] && !may['evidence.manage']) return '';
+  const [matrix, compartments, current, incidents] = await Promise.all([
+    may['matrix.edit'] ? cases.matrix(actor, item.caseId) : undefined,
+    may['evidence.manage'] ? cases.compartments(actor, item.caseId) : [],
+    cases.access.itemCompartment(item.id),
+    may['incident.read'] ? cases.incidentsOfItem(actor, item) : [],
+  ]);
+  const base = `/evidence/${item.id}`;
+  const profile = matrix?.profiles.find((p) => p.itemId === item.id);
+  const answers = matrix?.admissibility.filter((a) => a.itemId === item.id) ?? [];
+  const legal = c.get('node').legal;
+  const checklists = view.record.jurisdictions
+    .filter((j) => j !== ROME_STATUTE)
+    .map((code) => legal.jurisdiction(code))
+    .filter((j): j is Jurisdiction => j !== undefined && j.admissibility.length > 0);
+  const me = actor.userId;
+  const classify = matrix
+    ? html`<h3>${t('matrix.profile')}</h3><form method="post" action="${base}/profile">${csrfField(c)}
+<div class="row"><div><label for="a-kind">${t('matrix.sourceKind')}</label><select id="a-kind" name="sourceKind">${SOURCE_KINDS.map(
+        (k) =>
+          html`<option value="${k}"${selected(profile?.sourceKind === k)}>${t(`matrix.sourceKindValue.${k}`)}</option>`,
+      )}</select></div>
+<div><label for="a-label">${t('matrix.sourceLabel')}</label><input type="text" id="a-label" name="sourceLabel" required maxlength="200" value="${profile?.sourceLabel ?? ''}"></div></div>
+<p class="muted">${t('matrix.sourceLabelHelp')}</p><button type="submit">${t('common.save')}</button></form>
+<h3>${t('matrix.admissibility')}</h3>${
+        checklists.length === 0
+          ? html`<p class="muted">${t('matrix.noChecklists')}</p>`
+          : checklists.map(
+              (j) =>
+                html`<h4>${j.name} <span class="ltr muted">(${j.code})</span></h4><ul class="answers">${j.admissibility.map(
+                  (rule) => {
+                    const a = answers.find((x) => x.jurisdiction === j.code && x.ruleId === rule.id);
+                    return html`<li data-rule="${j.code}:${rule.id}"><span dir="auto">${rule.requirement}</span>
+<form method="post" action="${base}/admissibility" class="inline-form answer-form">${csrfField(c)}<input type="hidden" name="jurisdiction" value="${j.code}"><input type="hidden" name="ruleId" value="${rule.id}">
+<label class="visually-hidden" for="a-${j.code}-${rule.id}">${t('matrix.answer')}</label><select id="a-${j.code}-${rule.id}" name="answer"><option value="">${t('matrix.unanswered')}</option><option value="met"${selected(a?.answer === 'met')}>${t('matrix.answerValue.met')}</option><option value="not_met"${selected(a?.answer === 'not_met')}>${t('matrix.answerValue.not_met')}</option></select>
+<label class="visually-hidden" for="a-${j.code}-${rule.id}-note">${t('matrix.note')}</label><input type="text" id="a-${j.code}-${rule.id}-note" name="note" maxlength="2000" placeholder="${t('matrix.note')}" value="${a?.note ?? ''}">
+<button type="submit" class="secondary">${t('common.save')}</button></form></li>`;
+                  },
+                )}</ul>`,
+            )
+      }`
+    : '';
+  const file = may['evidence.manage']
+    ? html`<h3>${t('matrix.compartment')}</h3><form method="post" action="${base}/compartment">${csrfField(c)}
+<label for="a-compartment">${t('matrix.fileIn')}</label><select id="a-compartment" name="compartmentId"><option value="">${t('matrix.generalArea')}</option>${compartments
+        .filter((k) => k.members.includes(me) || k.id === current)
+        .map((k) => html`<option value="${k.id}"${selected(k.id === current)}>${k.name}</option>`)}</select>
+<button type="submit">${t('matrix.file')}</button></form>`
+    : '';
+  const linked = may['incident.read']
+    ? html`<h3>${t('incident.listTitle')}</h3>${
+        incidents.length === 0
+          ? html`<p class="muted">${t('matrix.noIncidentsForItem')}</p>`
+          : html`<ul class="item-incidents">${incidents.map(
+              (i) =>
+                html`<li><a href="/incidents/${i.id}" dir="auto">${i.title}</a> <span class="muted ltr">${i.occurredFrom}</span></li>`,
+            )}</ul>`
+      }`
+    : '';
+  return html`<section class="card analysis" id="analysis" aria-labelledby="h-analysis"><h2 id="h-analysis">${t('matrix.analysis')}</h2>
+${classify}${file}${linked}</section>`;
+};
+
 export const registerEvidenceItem = (r: PageRoutes) => {
   const grants = new PreviewGrants();
 
@@ -91,7 +177,7 @@ export const registerEvidenceItem = (r: PageRoutes) => {
       evidence.collections(actor, item.id),
       evidence.derived(actor, item.id),
       evidence.timeline(actor, item.id),
-      accounts.listCases(actor),
+      c.get('cases').list(actor),
       accounts.listOrganisations(actor),
       accounts.listUsers({ operator: true }),
       item.derivedFrom
@@ -130,6 +216,7 @@ export const registerEvidenceItem = (r: PageRoutes) => {
     const manage = can(actor, 'evidence.manage');
     const add = can(actor, 'evidence.add');
     const listUsers = can(actor, 'user.read') ? users.filter((u) => !u.disabled) : [];
+    const analysis = await analysisView(c, item);
 
     return page(c, {
       title: item.title,
@@ -222,6 +309,8 @@ ${timeline.map((e: TimelineEntry) => {
 })}
 </tbody></table></div>
 </section>
+
+${analysis}
 
 ${actionsView(c, item, { manage, add, otherCases, orgs, users: listUsers })}`,
     });
@@ -440,11 +529,59 @@ ${
   // ── routes ───────────────────────────────────────────────────────────────────
   r.get('/evidence/:id', 'evidence.read', async (c) => {
     const item = await c.get('node').evidence.view(c.get('auth')!.actor, c.req.param('id'), 'web');
-    return itemPage(c, item);
+    return itemPage(c, item, { notices: doneNotices(c, ANALYSIS_DONE) });
   });
 
+  // The analysis section's forms: redirect on success, the item page with the message otherwise.
+  const analysisAction = (
+    run: (c: Context<AppEnv>, id: string, body: Form) => Promise<keyof typeof ANALYSIS_DONE>,
+  ) =>
+    formAction(
+      async (c, body) => {
+        const id = c.req.param('id') ?? '';
+        const done = await run(c, id, body);
+        return `/evidence/${id}?done=${done}#analysis`;
+      },
+      async (c, o) => {
+        const item = await c.get('node').evidence.get(c.get('auth')!.actor, c.req.param('id'));
+        return itemPage(c, item, { notices: o.notices, status: o.status });
+      },
+    );
+  r.post(
+    '/evidence/:id/profile',
+    'case.read',
+    analysisAction(async (c, id, body) => {
+      await c.get('cases').setProfile(c.get('auth')!.actor, id, {
+        sourceKind: field(body, 'sourceKind'),
+        sourceLabel: field(body, 'sourceLabel'),
+      });
+      return 'profile';
+    }),
+  );
+  r.post(
+    '/evidence/:id/admissibility',
+    'case.read',
+    analysisAction(async (c, id, body) => {
+      await c.get('cases').setAdmissibility(c.get('auth')!.actor, id, {
+        jurisdiction: field(body, 'jurisdiction'),
+        ruleId: field(body, 'ruleId'),
+        answer: field(body, 'answer'),
+        note: field(body, 'note'),
+      });
+      return 'admissibility';
+    }),
+  );
+  r.post(
+    '/evidence/:id/compartment',
+    'case.read',
+    analysisAction(async (c, id, body) => {
+      await c.get('cases').fileItem(c.get('auth')!.actor, id, field(body, 'compartmentId') ?? '');
+      return 'filed';
+    }),
+  );
+
   // Map tiles from the node's own tile folder (ACCORD_MAP_TILES), for the location maps.
-  r.get('/map/tiles/:z/:x/:y', 'evidence.read', async (c) => {
+  r.get('/map/tiles/:z/:x/:y', 'self', async (c) => {
     const tiles = c.get('node').mapTiles;
     const m = /^(\d+)\.png$/.exec(c.req.param('y') ?? '');
     const tile =

@@ -36,7 +36,7 @@ export const registerEvidenceList = (r: PageRoutes) => {
       notices.push({ kind: 'error', text: describeError(t, e as AccordError) });
     }
     const [cases, listed] = await Promise.all([
-      c.get('accounts').listCases(auth.actor),
+      c.get('cases').list(auth.actor),
       query
         ? listEvidence(c.get('node').evidence, auth.actor, query)
         : { items: [] as ItemRecord[], total: 0 },

@@ -23,7 +23,7 @@ export const registerEvidenceUpload = (r: PageRoutes) => {
   ) => {
     const t = c.get('t');
     const auth = c.get('auth')!;
-    const cases = await c.get('accounts').listCases(auth.actor);
+    const cases = await c.get('cases').list(auth.actor);
     const values = opts.values ?? {};
     const chosenCase = values.caseId ?? c.req.query('caseId') ?? '';
     const input = (name: (typeof CAPTURE_FIELDS)[number], type: string, extra: Html = '') =>

@@ -8,7 +8,7 @@ import { actorOf } from '@accord/core';
 import { verifyBundle } from '../../export/bundle-verifier.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
 import { TestClient } from '../../testing/client.ts';
-import { createTestNode, describeEachDatabase, type TestNode } from '../../testing/harness.ts';
+import { addMember, createTestNode, describeEachDatabase, type TestNode } from '../../testing/harness.ts';
 import { testdataPath } from '../../testing/testdata.ts';
 
 const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
@@ -29,10 +29,17 @@ describeEachDatabase('export page', (create, name) => {
   before(async () => {
     n = await createTestNode(create, name, { checkpointIntervalMs: 20 });
     dir = await mkdtemp(join(tmpdir(), 'accord-export-page-'));
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     const user = await n.node.accounts.findUserByUsername('demo-investigator');
     const actor = actorOf(user);
-    caseId = (await n.node.accounts.createCase(actor, { title: 'Water plant', leadOrgId: user.orgId })).id;
+    caseId = (await n.node.cases.create(actor, { title: 'Water plant', leadOrgId: user.orgId })).id;
+    for (const [username, role] of [
+      ['demo-legal', 'legal_officer'],
+      ['demo-admin', 'lead'],
+      ['demo-analyst', 'analyst'],
+    ] as const) {
+      await addMember(n.node, caseId, await n.node.accounts.findUserByUsername(username), role);
+    }
     const evidence = n.node.evidence;
     const ingest = async (bytes: Uint8Array, fileName: string) =>
       (await evidence.ingest(actor, { caseId, source: Readable.from([bytes]), fileName }, 'web')).item.id;

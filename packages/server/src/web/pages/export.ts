@@ -1,10 +1,4 @@
-import {
-  type AccordError,
-  type CaseId,
-  type CaseSummary,
-  type ItemRecord,
-  isAccordError,
-} from '@accord/core';
+import { type AccordError, type CaseId, type CaseRecord, type ItemRecord, isAccordError } from '@accord/core';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { sendBundle } from '../../http/bundle-download.ts';
@@ -38,9 +32,9 @@ const one = (value: unknown): string => {
  * the page says so first, in the reader's language, from the items it shows.
  */
 export const registerExport = (r: PageRoutes) => {
-  const caseOf = async (c: Context<AppEnv>): Promise<CaseSummary | undefined> => {
+  const caseOf = async (c: Context<AppEnv>): Promise<CaseRecord | undefined> => {
     const id = c.req.param('caseId');
-    const cases = await c.get('accounts').listCases(c.get('auth')!.actor);
+    const cases = await c.get('cases').list(c.get('auth')!.actor);
     return cases.find((k) => k.id === id);
   };
 
@@ -60,7 +54,7 @@ export const registerExport = (r: PageRoutes) => {
 
   const exportPage = (
     c: Context<AppEnv>,
-    kase: CaseSummary,
+    kase: CaseRecord,
     items: readonly ItemRecord[],
     opts: { notices?: Notice[]; status?: number; values?: ExportForm } = {},
   ) => {

@@ -9,7 +9,7 @@ export const registerHome = (r: PageRoutes) => {
     const accounts = c.get('accounts');
     const node = c.get('node');
     const org = await accounts.getOrganisation({ operator: true }, auth.user.orgId);
-    const cases = await accounts.listCases(auth.actor);
+    const cases = await c.get('cases').list(auth.actor);
     return page(c, {
       title: t('home.title'),
       body: html`<p class="lead">${t('home.welcome', { name: auth.user.displayName })}</p>

@@ -9,7 +9,9 @@ import { registerEvidenceList } from './evidence-list.ts';
 import { registerEvidenceUpload } from './evidence-upload.ts';
 import { registerExport } from './export.ts';
 import { registerHome } from './home.ts';
+import { registerIncidents } from './incidents.ts';
 import { registerLegal } from './legal.ts';
+import { registerMatrix } from './matrix.ts';
 import { registerProfile } from './profile.ts';
 import { registerSignIn } from './sign-in.ts';
 
@@ -30,6 +32,8 @@ export const registerPages = (
   registerCases(r);
   registerExport(r);
   registerLegal(r);
+  registerIncidents(r);
+  registerMatrix(r);
   // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
   registerEvidenceUpload(r);
   registerEvidenceList(r);

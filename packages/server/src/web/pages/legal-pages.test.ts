@@ -15,7 +15,7 @@ describeEachDatabase('legal pages', (create, name) => {
 
   before(async () => {
     n = await createTestNode(create, name, { legal: legalFixture() });
-    await seedDemo(n.node.accounts);
+    await seedDemo(n.node);
     // The least privileged role: the catalogue is reference material for everyone.
     observer = new TestClient(n.app.app, { 'Accept-Language': 'en' });
     await observer.signIn('demo-observer', DEMO_PASSWORD, () => n.clock.now());

@@ -1,0 +1,452 @@
+import {
+  AccordError,
+  type Agreement,
+  agreementsInForce,
+  BASIS_KINDS,
+  CASE_ROLES,
+  type CaseView,
+  type Compartment,
+  can,
+  DATA_CATEGORIES,
+  isAccordError,
+  type MemberView,
+  type Organisation,
+  type User,
+} from '@accord/core';
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import type { AppEnv } from '../../http/context.ts';
+import type { Translate } from '../i18n/index.ts';
+import { csrfField, formatDate, type Html, type Notice, page } from '../layout.ts';
+import {
+  type Body,
+  caseNotFound,
+  doneNotices,
+  errorNotice,
+  formatDay,
+  formatList,
+  isUuid,
+  loadView,
+  many,
+  one,
+  readForm,
+  statusFor,
+} from './case-common.ts';
+import type { PageRoutes } from './index.ts';
+
+/**
+ * The team of a case: its members and their roles, the joint investigation team agreements that
+ * decide what members from other organisations receive, and the compartments. Every change is a
+ * plain form (POST, then a redirect back here); the forms show only for those who may use them,
+ * and the domain checks again.
+ */
+
+type Category = (typeof DATA_CATEGORIES)[number];
+
+interface ParticipantForm {
+  readonly on: boolean;
+  readonly country: string;
+  readonly receives: readonly string[];
+}
+
+/** What the reader typed into one of the forms, kept when the page is shown again. */
+interface TeamForms {
+  readonly member?: { readonly userId: string; readonly username: string; readonly role: string };
+  readonly agreement?: {
+    readonly title: string;
+    readonly basisKind: string;
+    readonly legalBasis: string;
+    readonly startsOn: string;
+    readonly endsOn: string;
+    readonly scope: string;
+    readonly purposeLimitation: string;
+    readonly participants: ReadonlyMap<string, ParticipantForm>;
+  };
+  readonly compartment?: {
+    readonly name: string;
+    readonly description: string;
+    readonly members: readonly string[];
+  };
+}
+
+const checked = (on: boolean) => (on ? html` checked` : '');
+const selected = (on: boolean) => (on ? html` selected` : '');
+
+const categoryList = (
+  t: Translate,
+  locale: Parameters<typeof formatList>[0],
+  list: readonly string[],
+): string =>
+  list.length === 0
+    ? t('case.agreements.nothing')
+    : formatList(
+        locale,
+        list.map((x) => t(`case.category.${x as Category}`)),
+      );
+
+const roleOptions = (t: Translate, current: string): Html =>
+  html`${CASE_ROLES.map((r) => html`<option value="${r}"${selected(r === current)}>${t(`case.role.${r}`)}</option>`)}`;
+
+export const registerCaseTeam = (r: PageRoutes) => {
+  const teamPage = async (
+    c: Context<AppEnv>,
+    view: CaseView,
+    opts: { notices?: Notice[]; status?: number; forms?: TeamForms } = {},
+  ) => {
+    const t = c.get('t');
+    const locale = c.get('locale');
+    const actor = c.get('auth')!.actor;
+    const cases = c.get('cases');
+    const k = view.record;
+    const manage = view.may['case.members'];
+    const compart = view.may['case.compartments'];
+    const [members, agreements, compartments, orgs, users] = await Promise.all([
+      cases.members(actor, k.id),
+      cases.agreements(actor, k.id),
+      cases.compartments(actor, k.id),
+      c.get('accounts').listOrganisations(actor),
+      manage && can(actor, 'user.read') ? c.get('accounts').listUsers(actor) : Promise.resolve(undefined),
+    ]);
+    const orgName = new Map(orgs.map((o) => [o.id as string, o.name]));
+    const memberName = new Map(members.map((m) => [m.userId as string, m.displayName]));
+    const inForce = new Set(agreementsInForce(agreements, cases.access.today()).map((a) => a.id));
+    const forms = opts.forms ?? {};
+
+    // ── members ──
+    const memberRow = (m: MemberView): Html =>
+      html`<tr data-member="${m.userId}"><td>${m.displayName} <span class="muted ltr">${m.username}</span>${
+        m.userId === actor.userId ? html` <span class="muted">${t('case.team.you')}</span>` : ''
+      }</td><td>${m.orgName}${
+        m.orgId === k.leadOrgId ? html` <span class="badge">${t('case.team.leadOrg')}</span>` : ''
+      }</td><td data-role="${m.role}">${
+        manage
+          ? html`<form method="post" action="/cases/${k.id}/team/members/${m.userId}/role" class="inline-form">${csrfField(c)}<label for="role-${m.userId}" class="visually-hidden">${t(
+              'case.team.roleOf',
+              { name: m.displayName },
+            )}</label><select id="role-${m.userId}" name="role">${roleOptions(t, m.role)}</select> <button type="submit" class="secondary">${t(
+              'case.team.changeRole',
+            )}</button></form>`
+          : t(`case.role.${m.role}`)
+      }</td><td>${formatDate(locale, m.addedAt)}</td>${
+        manage
+          ? html`<td><form method="post" action="/cases/${k.id}/team/members/${m.userId}/remove" class="inline-form">${csrfField(c)}<button type="submit" class="danger" aria-label="${t(
+              'case.team.removeWho',
+              { name: m.displayName },
+            )}">${t('case.team.remove')}</button></form></td>`
+          : ''
+      }</tr>`;
+
+    const candidates = (users ?? []).filter((u) => !u.disabled && !memberName.has(u.id));
+    const byOrg = (list: readonly User[]) =>
+      orgs
+        .map((o) => ({ org: o, users: list.filter((u) => u.orgId === o.id) }))
+        .filter((g) => g.users.length > 0);
+    const mf = forms.member ?? { userId: '', username: '', role: 'investigator' };
+    const addMember: Html = !manage
+      ? ''
+      : html`<h3>${t('case.team.add')}</h3><p class="muted">${t('case.team.addHelp')}</p>${
+          users && candidates.length === 0
+            ? html`<p class="muted" data-no-candidates>${t('case.team.noCandidates')}</p>`
+            : html`<form method="post" action="/cases/${k.id}/team/members" id="add-member">${csrfField(c)}${
+                users
+                  ? html`<label for="m-user">${t('case.team.person')}</label><select id="m-user" name="userId" required>${byOrg(
+                      candidates,
+                    ).map(
+                      (g) =>
+                        html`<optgroup label="${g.org.name}">${g.users.map(
+                          (u) =>
+                            html`<option value="${u.id}"${selected(u.id === mf.userId)}>${u.displayName} (${u.username})</option>`,
+                        )}</optgroup>`,
+                    )}</select>`
+                  : html`<label for="m-username">${t('case.team.username')}</label><input type="text" id="m-username" name="username" required maxlength="64" dir="ltr" autocomplete="off" value="${mf.username}" aria-describedby="m-username-help"><p class="muted" id="m-username-help">${t(
+                      'case.team.usernameHelp',
+                    )}</p>`
+              }
+<label for="m-role">${t('case.team.role')}</label><select id="m-role" name="role">${roleOptions(t, mf.role)}</select>
+<button type="submit">${t('case.team.addButton')}</button></form>`
+        }`;
+
+    // ── agreements ──
+    const agreementCard = (a: Agreement): Html =>
+      html`<article class="agreement" data-agreement="${a.id}"><h3 dir="auto">${a.title} ${
+        inForce.has(a.id)
+          ? html`<span class="badge badge-ok">${t('case.agreements.inForce')}</span>`
+          : html`<span class="badge">${t('case.agreements.notInForce')}</span>`
+      }</h3>
+<dl class="facts">
+<dt>${t('case.agreements.kind')}</dt><dd>${t(`case.basis.${a.basisKind}`)}</dd>
+<dt>${t('case.field.legalBasis')}</dt><dd class="prose" dir="auto">${a.legalBasis || '—'}</dd>
+<dt>${t('case.agreements.period')}</dt><dd>${
+        a.endsOn
+          ? t('case.agreements.fromTo', {
+              start: formatDay(locale, a.startsOn),
+              end: formatDay(locale, a.endsOn),
+            })
+          : t('case.agreements.from', { start: formatDay(locale, a.startsOn) })
+      }</dd>
+<dt>${t('case.agreements.scope')}</dt><dd class="prose" dir="auto">${a.scope || '—'}</dd>
+<dt>${t('case.agreements.purpose')}</dt><dd class="prose" dir="auto">${a.purposeLimitation || '—'}</dd>
+</dl>
+<div class="table-scroll"><table><caption class="visually-hidden">${t('case.agreements.participants')}</caption><thead><tr><th>${t(
+        'case.team.organisation',
+      )}</th><th>${t('case.agreements.country')}</th><th>${t('case.agreements.receives')}</th></tr></thead><tbody>${a.participants.map(
+        (p) =>
+          html`<tr data-participant="${p.orgId}"><td>${orgName.get(p.orgId) ?? p.orgId}</td><td><span class="ltr">${p.country}</span></td><td>${categoryList(
+            t,
+            locale,
+            p.receives,
+          )}</td></tr>`,
+      )}</tbody></table></div></article>`;
+
+    const af = forms.agreement;
+    const participantFields = (o: Organisation, i: number): Html => {
+      const v = af?.participants.get(o.id) ?? { on: false, country: o.country, receives: [] };
+      return html`<fieldset class="participant" data-org="${o.id}"><legend>${o.name}</legend>
+<div><input type="checkbox" id="a-p${i}" name="participants" value="${o.id}"${checked(v.on)}> <label for="a-p${i}">${t(
+        'case.agreements.participates',
+      )}</label></div>
+<label for="a-c${i}" class="field">${t('case.agreements.country')}</label><input type="text" id="a-c${i}" name="country.${o.id}" value="${v.country}" maxlength="2" dir="ltr" class="short" aria-describedby="a-country-help">
+<fieldset><legend>${t('case.agreements.receives')}</legend>${DATA_CATEGORIES.map(
+        (cat) =>
+          html`<div><input type="checkbox" id="a-r${i}-${cat}" name="receives.${o.id}" value="${cat}"${checked(
+            v.receives.includes(cat),
+          )}> <label for="a-r${i}-${cat}">${t(`case.category.${cat}`)}</label></div>`,
+      )}</fieldset>${o.id === k.leadOrgId ? html`<p class="muted">${t('case.agreements.leadSeesAll')}</p>` : ''}</fieldset>`;
+    };
+    const recordAgreement: Html = !manage
+      ? ''
+      : html`<h3>${t('case.agreements.new')}</h3>
+<form method="post" action="/cases/${k.id}/team/agreements" id="record-agreement">${csrfField(c)}
+<label for="a-title">${t('case.agreements.name')}</label><input type="text" id="a-title" name="title" required maxlength="300" value="${af?.title ?? ''}">
+<label for="a-kind">${t('case.agreements.kind')}</label><select id="a-kind" name="basisKind">${BASIS_KINDS.map(
+          (b) => html`<option value="${b}"${selected(b === af?.basisKind)}>${t(`case.basis.${b}`)}</option>`,
+        )}</select>
+<label for="a-legal">${t('case.field.legalBasis')}</label><textarea id="a-legal" name="legalBasis" maxlength="2000">${af?.legalBasis ?? ''}</textarea>
+<label for="a-start">${t('case.agreements.startsOn')}</label><input type="date" id="a-start" name="startsOn" required value="${af?.startsOn ?? ''}">
+<label for="a-end">${t('case.agreements.endsOn')}</label><input type="date" id="a-end" name="endsOn" value="${af?.endsOn ?? ''}" aria-describedby="a-end-help">
+<p class="muted" id="a-end-help">${t('case.agreements.endsOnHelp')}</p>
+<label for="a-scope">${t('case.agreements.scope')}</label><textarea id="a-scope" name="scope" maxlength="4000">${af?.scope ?? ''}</textarea>
+<label for="a-purpose">${t('case.agreements.purpose')}</label><textarea id="a-purpose" name="purposeLimitation" maxlength="4000">${af?.purposeLimitation ?? ''}</textarea>
+<fieldset><legend>${t('case.agreements.participants')}</legend><p class="muted">${t('case.agreements.participantsHelp')}</p>
+<p class="muted" id="a-country-help">${t('case.agreements.countryHelp')}</p>
+<div class="participants">${orgs.map(participantFields)}</div></fieldset>
+<button type="submit">${t('case.agreements.record')}</button></form>`;
+
+    // ── compartments ──
+    const memberBoxes = (prefix: string, chosen: readonly string[]): Html =>
+      html`${members.map(
+        (m) =>
+          html`<div><input type="checkbox" id="${prefix}-${m.userId}" name="members" value="${m.userId}"${checked(
+            chosen.includes(m.userId),
+          )}> <label for="${prefix}-${m.userId}">${m.displayName} <span class="muted">(${m.orgName})</span></label></div>`,
+      )}`;
+    const compartmentCard = (x: Compartment): Html =>
+      html`<article class="compartment" data-compartment="${x.id}"><h3 dir="auto">${x.name}</h3>${
+        x.description ? html`<p class="prose" dir="auto">${x.description}</p>` : ''
+      }${
+        compart
+          ? html`<form method="post" action="/cases/${k.id}/team/compartments/${x.id}/members">${csrfField(c)}<fieldset><legend>${t(
+              'case.compartments.members',
+            )}</legend>${memberBoxes(`k-${x.id}`, x.members)}</fieldset><button type="submit" class="secondary">${t(
+              'case.compartments.save',
+            )}</button></form>`
+          : html`<p><strong>${t('case.compartments.members')}:</strong> ${
+              x.members.length === 0
+                ? t('case.compartments.nobody')
+                : formatList(
+                    locale,
+                    x.members.map((id) => memberName.get(id) ?? t('case.history.formerMember')),
+                  )
+            }</p>`
+      }</article>`;
+    const cf = forms.compartment ?? { name: '', description: '', members: [] };
+    const createCompartment: Html = !compart
+      ? ''
+      : html`<h3>${t('case.compartments.new')}</h3><p class="muted">${t('case.compartments.newHelp')}</p>
+<form method="post" action="/cases/${k.id}/team/compartments" id="create-compartment">${csrfField(c)}
+<label for="k-name">${t('case.compartments.name')}</label><input type="text" id="k-name" name="name" required maxlength="100" value="${cf.name}">
+<label for="k-description">${t('case.compartments.description')}</label><textarea id="k-description" name="description" maxlength="2000">${cf.description}</textarea>
+<fieldset><legend>${t('case.compartments.members')}</legend>${memberBoxes('k-new', cf.members)}</fieldset>
+<button type="submit">${t('case.compartments.create')}</button></form>`;
+
+    return page(c, {
+      title: t('case.team.title', { title: k.title }),
+      notices: [...doneNotices(c), ...(opts.notices ?? [])],
+      status: opts.status ?? 200,
+      body: html`<p><a href="/cases/${k.id}">${t('case.back')}</a></p>
+<section class="card" id="members"><h2>${t('case.team.members')}</h2>
+<div class="table-scroll"><table class="members"><thead><tr><th>${t('case.team.name')}</th><th>${t('case.team.organisation')}</th><th>${t(
+        'case.team.role',
+      )}</th><th>${t('case.team.since')}</th>${manage ? html`<th>${t('case.team.change')}</th>` : ''}</tr></thead><tbody>
+${members.map(memberRow)}</tbody></table></div>
+${addMember}</section>
+<section class="card" id="agreements"><h2>${t('case.agreements.title')}</h2>${
+        agreements.length === 0
+          ? html`<p class="muted" data-empty>${t('case.agreements.none')}</p>`
+          : agreements.map(agreementCard)
+      }${recordAgreement}</section>
+<section class="card" id="compartments"><h2>${t('case.compartments.title')}</h2><p class="muted">${t('case.compartments.intro')}</p>${
+        compartments.length === 0
+          ? html`<p class="muted" data-empty>${t('case.compartments.none')}</p>`
+          : compartments.map(compartmentCard)
+      }${createCompartment}</section>`,
+    });
+  };
+
+  /** Runs a change; on a refusal shows the team page again with what went wrong. */
+  const change = async (
+    c: Context<AppEnv>,
+    run: (view: CaseView, body: Body) => Promise<string>,
+    keep: (body: Body) => TeamForms = () => ({}),
+  ) => {
+    const view = await loadView(c);
+    if (!view) return caseNotFound(c);
+    const body = await readForm(c);
+    try {
+      const done = await run(view, body);
+      return c.redirect(`/cases/${view.record.id}/team?${done}`, 303);
+    } catch (e) {
+      if (!isAccordError(e)) throw e;
+      return teamPage(c, view, {
+        notices: [errorNotice(c.get('t'), e)],
+        status: statusFor(e),
+        forms: keep(body),
+      });
+    }
+  };
+
+  const forbidden = () => new AccordError('forbidden', 'not allowed on this case');
+
+  r.get('/cases/:caseId/team', 'case.read', async (c) => {
+    const view = await loadView(c);
+    if (!view) return caseNotFound(c);
+    return teamPage(c, view);
+  });
+
+  r.post('/cases/:caseId/team/members', 'case.read', (c) =>
+    change(
+      c,
+      async (view, body) => {
+        // Refused before any name is looked up: a username field must not be a way to probe accounts.
+        if (!view.may['case.members']) throw forbidden();
+        const actor = c.get('auth')!.actor;
+        let userId = one(body, 'userId');
+        const username = one(body, 'username');
+        if (!userId && username.trim() !== '') {
+          userId = (await c.get('accounts').findUserByUsername(username)).id;
+        }
+        await c.get('cases').putMember(actor, view.record.id, { userId, role: one(body, 'role') });
+        return 'done=member-added#members';
+      },
+      (body) => ({
+        member: { userId: one(body, 'userId'), username: one(body, 'username'), role: one(body, 'role') },
+      }),
+    ),
+  );
+
+  r.post('/cases/:caseId/team/members/:userId/role', 'case.read', (c) =>
+    change(c, async (view, body) => {
+      const actor = c.get('auth')!.actor;
+      const userId = c.req.param('userId') ?? '';
+      if (!view.may['case.members']) throw forbidden();
+      const members = await c.get('cases').members(actor, view.record.id);
+      if (!members.some((m) => m.userId === userId)) {
+        throw new AccordError('not_found', 'this user is not a member of the case');
+      }
+      await c.get('cases').putMember(actor, view.record.id, { userId, role: one(body, 'role') });
+      return 'done=role-changed#members';
+    }),
+  );
+
+  r.post('/cases/:caseId/team/members/:userId/remove', 'case.read', (c) =>
+    change(c, async (view) => {
+      await c.get('cases').removeMember(c.get('auth')!.actor, view.record.id, c.req.param('userId'));
+      return 'done=member-removed#members';
+    }),
+  );
+
+  const readAgreement = (body: Body): NonNullable<TeamForms['agreement']> => {
+    const chosen = new Set(many(body, 'participants'));
+    const participants = new Map<string, ParticipantForm>();
+    for (const key of Object.keys(body)) {
+      const m = /^(country|receives)\.(.+)$/.exec(key);
+      if (m?.[2] && !participants.has(m[2])) {
+        participants.set(m[2], {
+          on: chosen.has(m[2]),
+          country: one(body, `country.${m[2]}`),
+          receives: many(body, `receives.${m[2]}`),
+        });
+      }
+    }
+    for (const id of chosen) {
+      if (!participants.has(id)) participants.set(id, { on: true, country: '', receives: [] });
+    }
+    return {
+      title: one(body, 'title'),
+      basisKind: one(body, 'basisKind'),
+      legalBasis: one(body, 'legalBasis'),
+      startsOn: one(body, 'startsOn'),
+      endsOn: one(body, 'endsOn'),
+      scope: one(body, 'scope'),
+      purposeLimitation: one(body, 'purposeLimitation'),
+      participants,
+    };
+  };
+
+  r.post('/cases/:caseId/team/agreements', 'case.read', (c) =>
+    change(
+      c,
+      async (view, body) => {
+        const form = readAgreement(body);
+        await c.get('cases').saveAgreement(c.get('auth')!.actor, view.record.id, {
+          title: form.title,
+          basisKind: form.basisKind,
+          legalBasis: form.legalBasis,
+          startsOn: form.startsOn,
+          endsOn: form.endsOn,
+          scope: form.scope,
+          purposeLimitation: form.purposeLimitation,
+          participants: [...form.participants]
+            .filter(([, p]) => p.on)
+            .map(([orgId, p]) => ({ orgId, country: p.country, receives: [...p.receives] })),
+        });
+        return 'done=agreement-recorded#agreements';
+      },
+      (body) => ({ agreement: readAgreement(body) }),
+    ),
+  );
+
+  r.post('/cases/:caseId/team/compartments', 'case.read', (c) =>
+    change(
+      c,
+      async (view, body) => {
+        await c.get('cases').createCompartment(c.get('auth')!.actor, view.record.id, {
+          name: one(body, 'name'),
+          description: one(body, 'description'),
+          members: many(body, 'members'),
+        });
+        return 'done=compartment-created#compartments';
+      },
+      (body) => ({
+        compartment: {
+          name: one(body, 'name'),
+          description: one(body, 'description'),
+          members: many(body, 'members'),
+        },
+      }),
+    ),
+  );
+
+  r.post('/cases/:caseId/team/compartments/:compartmentId/members', 'case.read', (c) =>
+    change(c, async (view, body) => {
+      const actor = c.get('auth')!.actor;
+      const id = c.req.param('compartmentId') ?? '';
+      // Only a compartment of this case, and one the reader sees.
+      const visible = isUuid(id) ? await c.get('cases').compartments(actor, view.record.id) : [];
+      if (!visible.some((x) => x.id === id))
+        throw new AccordError('not_found', `there is no compartment ${id}`);
+      await c.get('cases').setCompartmentMembers(actor, id, many(body, 'members'));
+      return 'done=compartment-members#compartments';
+    }),
+  );
+};
