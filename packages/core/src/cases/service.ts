@@ -5,6 +5,7 @@ import type { ItemId, ItemRecord } from '../evidence/types.ts';
 import { parseItemId } from '../evidence/validate.ts';
 import type { LegalCatalogue } from '../legal/catalogue.ts';
 import {
+  CASE_ACTIONS,
   type CaseAction,
   type CaseResource,
   type CaseRole,
@@ -105,21 +106,6 @@ export interface ProofMatrix {
   readonly profiles: readonly ItemProfile[];
   readonly admissibility: readonly AdmissibilityAnswer[];
 }
-
-const ALL_ACTIONS: readonly CaseAction[] = [
-  'case.view',
-  'case.edit',
-  'case.members',
-  'case.compartments',
-  'evidence.read',
-  'evidence.add',
-  'evidence.manage',
-  'evidence.export',
-  'incident.read',
-  'incident.edit',
-  'matrix.read',
-  'matrix.edit',
-];
 
 /** Which history entries need which read permission (the type's first word). */
 const HISTORY_NEEDS: Readonly<Record<string, CaseAction>> = {
@@ -952,7 +938,7 @@ export class Cases {
     // area), so that a partner without an agreement in force is not offered empty evidence pages.
     const least = { compartmentId: null, derived: true };
     const may = Object.fromEntries(
-      ALL_ACTIONS.map((a) => [
+      CASE_ACTIONS.map((a) => [
         a,
         this.#allowed(by, standing, a, a.startsWith('evidence.') && a !== 'evidence.add' ? least : undefined),
       ]),

@@ -1,5 +1,6 @@
 import {
   type AccordError,
+  type CaseView,
   can,
   DERIVED_KINDS,
   type InclusionStatus,
@@ -83,14 +84,14 @@ const ANALYSIS_DONE = {
 } as const;
 
 /** The "analysis" section: only what the viewer's role on the case lets them change or read. */
-const analysisView = async (c: Context<AppEnv>, item: ItemRecord): Promise<Html> => {
+const analysisView = async (
+  c: Context<AppEnv>,
+  item: ItemRecord,
+  view: CaseView | undefined,
+): Promise<Html> => {
   const t = c.get('t');
   const actor = c.get('auth')!.actor;
   const cases = c.get('cases');
-  const view = await cases.view(actor, item.caseId).catch((e: unknown) => {
-    if (isAccordError(e)) return undefined;
-    throw e;
-  });
   if (!view) return '';
   const may = view.may;
   if (!may['matrix.edit'] && !may['evidence.manage']) return '';
@@ -213,10 +214,18 @@ export const registerEvidenceItem = (r: PageRoutes) => {
 
     const fact = (label: string, value: Html | string) => html`<dt>${label}</dt><dd>${value}</dd>`;
     const otherCases = cases.filter((k) => k.id !== item.caseId);
-    const manage = can(actor, 'evidence.manage');
-    const add = can(actor, 'evidence.add');
+    // The node role and the role on this case must both allow an action for the page to offer it.
+    const view = await c
+      .get('cases')
+      .view(actor, item.caseId)
+      .catch((e: unknown) => {
+        if (isAccordError(e)) return undefined;
+        throw e;
+      });
+    const manage = can(actor, 'evidence.manage') && view?.may['evidence.manage'] === true;
+    const add = can(actor, 'evidence.add') && view?.may['evidence.add'] === true;
     const listUsers = can(actor, 'user.read') ? users.filter((u) => !u.disabled) : [];
-    const analysis = await analysisView(c, item);
+    const analysis = await analysisView(c, item, view);
 
     return page(c, {
       title: item.title,
