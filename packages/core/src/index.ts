@@ -36,3 +36,7 @@ export * from './legal/catalogue.ts';
 export * from './policy/policy.ts';
 export * from './shared/errors.ts';
 export * from './shared/ids.ts';
+export * from './shared/text.ts';
+export type * from './witnesses/ports.ts';
+export * from './witnesses/service.ts';
+export * from './witnesses/types.ts';

@@ -13,6 +13,7 @@ export { KyselyAccountsRepo } from './repos/accounts-repo.ts';
 export { KyselyCaseRepo } from './repos/case-repo.ts';
 export { appendLeafHashes, KyselyEvidenceRepo } from './repos/evidence-repo.ts';
 export { bindLogOrigin, bindSecretKey } from './repos/node-meta.ts';
+export { KyselyWitnessRepo } from './repos/witness-repo.ts';
 export {
   EncryptedBlobStore,
   type EncryptedBlobStoreOptions,

@@ -17,9 +17,13 @@ import type { CaseId } from '../shared/ids.ts';
 import type { CaseRepo } from './ports.ts';
 import type { Agreement, CaseRecord } from './types.ts';
 
-/** The agreements in force on `day` (YYYY-MM-DD): started, and not yet ended. */
+/**
+ * The agreements in force on `day` (YYYY-MM-DD): started, and not yet ended. An agreement is in
+ * force from the start of its first day to the start of its end day: ending one "today" cuts its
+ * partners off at once.
+ */
 export const agreementsInForce = (agreements: readonly Agreement[], day: string): Agreement[] =>
-  agreements.filter((a) => a.startsOn <= day && (a.endsOn === null || a.endsOn >= day));
+  agreements.filter((a) => a.startsOn <= day && (a.endsOn === null || a.endsOn > day));
 
 /** What agreements in force let one organisation receive (for members outside the lead org). */
 export const receivedBy = (agreements: readonly Agreement[], orgId: string, day: string): DataCategory[] => {

@@ -1,5 +1,6 @@
 import type { ItemId, ItemKind } from '../evidence/types.ts';
 import type { Crime, LegalCatalogue, LegalElement, Offence } from '../legal/catalogue.ts';
+import { AccordError } from '../shared/errors.ts';
 import { type Charge, type ProofLink, ROME_STATUTE, type SourceKind } from './types.ts';
 
 /**
@@ -113,7 +114,14 @@ export const analyseCharge = (input: {
 }): GapReport => {
   const { catalogue, charge, jurisdiction } = input;
   const crime = catalogue.crime(charge.crimeId);
-  if (!crime) throw new Error(`the catalogue has no crime ${charge.crimeId}`);
+  if (!crime) {
+    // A deployment may change its catalogue: the charge stays, and says what is missing.
+    throw new AccordError(
+      'conflict',
+      `the crime ${charge.crimeId} of this charge is no longer in the legal catalogue; restore it or withdraw the charge`,
+      { context: { reason: 'crime_unknown' } },
+    );
+  }
   const mode = catalogue.crime(charge.modeId);
   const { offences, required } = requiredElements(catalogue, crime, jurisdiction);
   const links = input.links.filter((l) => l.chargeId === charge.id && input.facts.has(l.itemId));

@@ -98,6 +98,8 @@ export interface CaseRepo {
 export interface CaseItems {
   getItem(id: ItemId): Promise<ItemRecord | undefined>;
   listItems(filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }>;
+  /** Items derived directly from this one. */
+  listDerived(id: ItemId): Promise<ItemRecord[]>;
   /** Whether the organisation exists and, when given, the user belongs to it. */
   holderExists(orgId: OrgId, userId: UserId | null): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ import {
   type CaseResource,
   type CaseRole,
   type CaseStanding,
+  DATA_CATEGORIES,
   decide,
   decideInCase,
 } from '../policy/policy.ts';
@@ -231,6 +232,9 @@ export class Cases {
       const matrix = await this.matrix(by, c.id);
       for (const charge of matrix.charges.filter((x) => x.withdrawnAt === null)) {
         const byJurisdiction = jurisdictions.map((j) => {
+          // A charge whose crime left the catalogue counts as applicable nowhere.
+          if (!this.#legal().crime(charge.crimeId))
+            return { jurisdiction: j, applicable: false, proven: false, gaps: 0 };
           const r = this.#analyse(charge, j, matrix);
           return { jurisdiction: j, applicable: r.applicable, proven: r.proven, gaps: r.counts.gaps };
         });
@@ -261,7 +265,11 @@ export class Cases {
       const events = await this.#repo.listEvents(view.record.id, 200, before);
       for (const e of events) {
         const need = HISTORY_NEEDS[e.type.split('.')[0] ?? ''] ?? 'case.view';
-        if (out.length < wanted && this.#allowed(by, standing, need, { compartmentId: e.compartmentId })) {
+        if (
+          out.length < wanted &&
+          this.#allowed(by, standing, need, { compartmentId: e.compartmentId }) &&
+          (await this.#subjectVisible(by, standing, e))
+        ) {
           out.push(e);
         }
       }
@@ -427,6 +435,11 @@ export class Cases {
     const existing = await this.#repo.getCompartment(id);
     const missing = `there is no compartment ${id}`;
     if (!existing) throw notFound(missing);
+    // Only members of a compartment (and leads, who name them) may know it exists.
+    await this.access.require(by, existing.caseId, 'case.view', { compartmentId: null }, missing);
+    const kase = (await this.#repo.getCase(existing.caseId)) as CaseRecord;
+    const lead = (await this.access.decide(by, kase, 'case.compartments')).allowed;
+    if (!lead && !('operator' in by) && !existing.members.includes(by.userId)) throw notFound(missing);
     const c = await this.access.require(
       by,
       existing.caseId,
@@ -468,10 +481,18 @@ export class Cases {
         `there is no compartment ${to} in this case`,
       );
     }
+    // What was derived from the item and filed with it moves with it; a derivative filed elsewhere
+    // on purpose (a redacted copy shared with the whole case) stays where it is.
+    const moving: ItemId[] = [item.id];
+    for (let i = 0; i < moving.length; i++) {
+      for (const d of await this.#items.listDerived(moving[i] as ItemId)) {
+        if ((await this.#repo.itemCompartment(d.id)) === from && !moving.includes(d.id)) moving.push(d.id);
+      }
+    }
     await this.#repo.apply(
-      [{ type: 'item.compartment', itemId: item.id, compartmentId: to }],
+      moving.map((itemId) => ({ type: 'item.compartment' as const, itemId, compartmentId: to })),
       // Recorded in the compartment the item leaves (or enters): outsiders never see the move.
-      this.#event(by, item.caseId, 'item.filed', item.id, {}, from ?? to),
+      this.#event(by, item.caseId, 'item.filed', item.id, { items: moving.length }, from ?? to),
     );
   }
 
@@ -495,10 +516,13 @@ export class Cases {
       const item = await this.#items.getItem(itemId);
       if (item && (await this.access.canSeeItem(by, item))) items.push(item);
     }
-    const suspects = (await this.#repo.listSuspects(incident.caseId)).filter((s) =>
+    const named = (await this.#repo.listSuspects(incident.caseId)).filter((s) =>
       incident.perpetratorIds.includes(s.id),
     );
-    return { incident, items, suspects };
+    // Readers of the incident see who is alleged to have done it; position and notes are analysis.
+    const c = (await this.#repo.getCase(incident.caseId)) as CaseRecord;
+    const analysis = (await this.access.decide(by, c, 'matrix.read')).allowed;
+    return { incident, items, suspects: analysis ? named : named.map(nameOnly) };
   }
 
   async saveIncident(by: Principal, caseInput: unknown, input: Input, idInput?: unknown): Promise<Incident> {
@@ -513,12 +537,13 @@ export class Cases {
         : input.compartmentId === null || input.compartmentId === ''
           ? null
           : parseRecordId(input.compartmentId, 'compartmentId', 'the compartment id');
+    await this.access.require(by, caseId, 'incident.edit');
     const c = await this.access.require(
       by,
       caseId,
       'incident.edit',
       { compartmentId },
-      `there is no compartment ${compartmentId} in this case`,
+      compartmentId ? `there is no compartment ${compartmentId} in this case` : `there is no case ${caseId}`,
     );
     if (compartmentId) {
       const k = await this.#repo.getCompartment(compartmentId);
@@ -625,10 +650,11 @@ export class Cases {
   async suspects(by: Principal, caseInput: unknown): Promise<Suspect[]> {
     const c = await this.#repo.getCase(parseCaseId(caseInput));
     if (!c) throw notFound(`there is no case ${String(caseInput)}`);
-    // Incident editors name perpetrators, so they may list suspects too.
-    const d1 = await this.access.decide(by, c, 'matrix.read');
-    if (!d1.allowed) await this.access.require(by, c.id, 'incident.read');
-    return this.#repo.listSuspects(c.id);
+    const suspects = await this.#repo.listSuspects(c.id);
+    if ((await this.access.decide(by, c, 'matrix.read')).allowed) return suspects;
+    // Incident editors name perpetrators, so they may list suspects' names, and no more.
+    await this.access.require(by, c.id, 'incident.edit');
+    return suspects.map(nameOnly);
   }
 
   async addSuspect(by: Principal, caseInput: unknown, input: Input): Promise<Suspect> {
@@ -946,6 +972,39 @@ export class Cases {
     return { record: c, role: standing?.role, may, receives: standing?.receives };
   }
 
+  /**
+   * Whether the thing a history entry is about is visible to the viewer now: items and incidents
+   * filed into a compartment after the entry was written, and links to items the viewer may not
+   * see, take their history with them.
+   */
+  async #subjectVisible(by: Principal, standing: CaseStanding | undefined, e: CaseEvent): Promise<boolean> {
+    if ('operator' in by || !e.subjectId) return true;
+    const kind = e.type.split('.')[0];
+    const item = async (id: string) => {
+      const found = await this.#items.getItem(id as ItemId);
+      return found !== undefined && (await this.access.canSeeItem(by, found));
+    };
+    switch (kind) {
+      case 'item':
+      case 'profile':
+      case 'admissibility':
+        return item(e.subjectId);
+      case 'link': {
+        const link = await this.#repo.getLink(e.subjectId);
+        return link !== undefined && (await item(link.itemId));
+      }
+      case 'incident': {
+        const incident = await this.#repo.getIncident(e.subjectId);
+        return (
+          incident !== undefined &&
+          this.#allowed(by, standing, 'incident.read', { compartmentId: incident.compartmentId })
+        );
+      }
+      default:
+        return true;
+    }
+  }
+
   async #standing(by: Principal, c: CaseRecord): Promise<CaseStanding | undefined> {
     return 'operator' in by ? undefined : this.access.standing(by, c);
   }
@@ -1023,7 +1082,7 @@ export class Cases {
         });
       }
       const receives = parseList(p.receives, 'receives', 'what the participant may receive', {
-        max: 4,
+        max: DATA_CATEGORIES.length,
         maxLength: 20,
         split: /[\s,]+/,
       }).map(parseCategory);
@@ -1145,10 +1204,31 @@ export class Cases {
   }
 }
 
-/** What the gap analysis needs of the visible items of a matrix. */
+/**
+ * What the gap analysis needs of the visible items of a matrix. Everything derived from one
+ * original (a statement, its transcript, its translation) is one source, whatever each is labelled:
+ * the tree takes its original's label, or else the first label found in it; items with the same
+ * label are one source too.
+ */
 export const evidenceFacts = (matrix: ProofMatrix): Map<ItemId, EvidenceFacts> => {
   const profiles = new Map(matrix.profiles.map((p) => [p.itemId, p]));
   const byId = new Map(matrix.items.map((i) => [i.id, i]));
+  const rootOf = (item: ItemRecord): ItemId => {
+    let current = item;
+    for (let depth = 0; current.derivedFrom && depth < 64; depth++) {
+      const parent = byId.get(current.derivedFrom);
+      if (!parent) return current.derivedFrom;
+      current = parent;
+    }
+    return current.id;
+  };
+  const treeProfile = new Map<ItemId, ItemProfile>();
+  for (const item of [...matrix.items].sort((a, b) => a.id.localeCompare(b.id))) {
+    const p = profiles.get(item.id);
+    const root = rootOf(item);
+    if (p && (!treeProfile.has(root) || item.id === root)) treeProfile.set(root, p);
+  }
+  const rootProfile = (root: ItemId) => profiles.get(root) ?? treeProfile.get(root);
   const notMet = new Map<ItemId, Map<string, string[]>>();
   for (const a of matrix.admissibility) {
     if (a.answer !== 'not_met') continue;
@@ -1158,16 +1238,17 @@ export const evidenceFacts = (matrix: ProofMatrix): Map<ItemId, EvidenceFacts> =
   }
   const facts = new Map<ItemId, EvidenceFacts>();
   for (const item of matrix.items) {
-    const root = item.derivedFrom ?? item.id;
-    const profile = profiles.get(item.id) ?? profiles.get(root);
+    const root = rootOf(item);
+    const tree = rootProfile(root);
+    const own = profiles.get(item.id);
     facts.set(item.id, {
       itemId: item.id,
       title: item.title,
       kind: item.kind,
       sealed: item.sealedAt !== null,
-      sourceKind: profile?.sourceKind ?? null,
-      sourceKey: profile ? `source:${profile.sourceLabel.trim().toLowerCase()}` : `item:${root}`,
-      sourceLabel: profile?.sourceLabel ?? byId.get(root)?.title ?? item.title,
+      sourceKind: own?.sourceKind ?? tree?.sourceKind ?? null,
+      sourceKey: tree ? `source:${tree.sourceLabel.trim().toLowerCase()}` : `item:${root}`,
+      sourceLabel: tree?.sourceLabel ?? byId.get(root)?.title ?? item.title,
       notMet: notMet.get(item.id) ?? new Map(),
     });
   }
@@ -1190,3 +1271,5 @@ const whenBounds = (when: string): { first: number; last: number } => {
   const t = Date.parse(when);
   return { first: t, last: t };
 };
+
+const nameOnly = (s: Suspect): Suspect => ({ ...s, position: '', note: '' });

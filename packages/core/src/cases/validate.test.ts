@@ -42,6 +42,8 @@ describe('case input validation', () => {
     refuses(() => parseWhen('2022-02-30', 'f', 'when'), /a date such as/, 'bad_date');
     refuses(() => parseWhen('2022-03-09T10:15', 'f', 'when'), /with its offset/, 'bad_time');
     refuses(() => parseWhen('2022-13', 'f', 'when'), /a month \(2022-03\)/);
+    refuses(() => parseWhen('2022-03-09T10:15:00+99:99', 'f', 'when'), /with its offset/);
+    assert.equal(parseWhen('2022-03-09T10:15:00-12:00', 'f', 'when'), '2022-03-09T10:15:00-12:00');
     refuses(() => parseDate('1 March 2024', 'f', 'the date'), /the date must be a date such as 2024-03-01/);
   });
 

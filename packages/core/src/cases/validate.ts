@@ -91,8 +91,10 @@ export const parseWhen = (value: unknown, field: string, label: string): string 
   const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(text);
   if (month) return text;
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseDate(text, field, label);
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
-  if (m?.[1] && Number(m[2]) < 24 && Number(m[3]) < 60 && Number(m[4] ?? 0) < 60) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-](\d{2}):(\d{2}))$/.exec(text);
+  // Offsets in use run from -12:00 to +14:00.
+  const offsetOk = !m?.[6] || (Number(m[6]) <= 14 && Number(m[7]) < 60);
+  if (m?.[1] && offsetOk && Number(m[2]) < 24 && Number(m[3]) < 60 && Number(m[4] ?? 0) < 60) {
     parseDate(m[1], field, label);
     return text;
   }

@@ -52,6 +52,8 @@ export interface EvidenceRepo extends TileSource {
 
   caseExists(caseId: CaseId): Promise<boolean>;
   getItem(id: ItemId): Promise<ItemRecord | undefined>;
+  /** The item of the case that holds these bytes, if any. */
+  findItem(caseId: CaseId, sha256: Sha256Hex): Promise<ItemRecord | undefined>;
   listItems(filter: ItemFilter): Promise<{ items: ItemRecord[]; total: number }>;
   listAllItems(): AsyncIterable<ItemRecord>;
   listDerived(id: ItemId): Promise<ItemRecord[]>;
@@ -81,4 +83,14 @@ export interface EvidenceAccess {
   scopes(by: Principal, onlyCase?: CaseId): Promise<ItemScope[] | undefined>;
   itemCompartment(itemId: ItemId): Promise<string | null>;
   compartmentInCase(compartmentId: string, caseId: CaseId): Promise<boolean>;
+}
+
+/** What must hold before an export: consent of the witnesses concerned, and names never to let out. */
+export interface ExportGate {
+  /** Throws when consent is missing; returns normalised names that must not appear in the bundle. */
+  checkExport(
+    caseId: CaseId,
+    items: readonly ItemRecord[],
+    recipientOrgId: OrgId | null,
+  ): Promise<{ protectedTerms: readonly string[] }>;
 }

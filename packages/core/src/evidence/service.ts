@@ -26,7 +26,8 @@ import {
   parseUserId,
   type UserId,
 } from '../shared/ids.ts';
-import type { EvidenceAccess, EvidenceRepo } from './ports.ts';
+import { normaliseForSearch } from '../shared/text.ts';
+import type { EvidenceAccess, EvidenceRepo, ExportGate } from './ports.ts';
 import { registration } from './replay.ts';
 import type {
   CollectionRecord,
@@ -109,6 +110,11 @@ export interface ExportInput {
   readonly itemIds?: readonly unknown[];
   readonly derivedOnly?: boolean;
   readonly recipient: unknown;
+  /**
+   * The recipient organisation on this node, when there is one: needed when the export includes a
+   * witness's statement, whose consent to sharing with that organisation is checked.
+   */
+  readonly recipientOrgId?: unknown;
   readonly purpose: unknown;
   readonly legalBasis?: unknown;
 }
@@ -178,6 +184,7 @@ export class Evidence {
   readonly #extractor: () => MetadataExtractor;
   readonly #clock: Clock;
   readonly #access: EvidenceAccess;
+  readonly #exportGate: ExportGate | undefined;
 
   constructor(deps: {
     repo: EvidenceRepo;
@@ -187,8 +194,11 @@ export class Evidence {
     clock: Clock;
     /** Decides, per case and compartment, who may see and do what (the cases module). */
     access: EvidenceAccess;
+    /** Consent and protected names, checked before every export (the witnesses module). */
+    exportGate?: ExportGate;
   }) {
     this.#access = deps.access;
+    this.#exportGate = deps.exportGate;
     this.#repo = deps.repo;
     this.#log = deps.log;
     this.#blobs = deps.blobs;
@@ -208,19 +218,22 @@ export class Evidence {
     this.#authorize(by, 'evidence.add');
     const caseId = parseCaseId(value);
     if (!(await this.#repo.caseExists(caseId))) {
-      throw notFound(`there is no case ${caseId}; create one first (accord case create --title …)`);
+      // The hint is for the operator; anyone else gets the words a non-member gets.
+      throw notFound(
+        'operator' in by
+          ? `there is no case ${caseId}; create one first (accord case create --title …)`
+          : `there is no case ${caseId}`,
+      );
     }
     const compartmentId = parseCompartment(compartmentInput);
-    await this.#access.require(
-      by,
-      caseId,
-      'evidence.add',
-      compartmentId ? { compartmentId } : undefined,
-      `there is no compartment ${compartmentId} in this case`,
-    );
-    if (compartmentId && !(await this.#access.compartmentInCase(compartmentId, caseId))) {
-      throw notFound(`there is no compartment ${compartmentId} in this case`);
-    }
+    // Membership and role first ("no such case" for outsiders), then where the item would go: a
+    // compartment the actor is not in does not exist for them, and adding originals needs an
+    // agreement that lets their organisation receive originals.
+    await this.#access.require(by, caseId, 'evidence.add');
+    const missing = `there is no compartment ${compartmentId} in this case`;
+    await this.#access.require(by, caseId, 'evidence.add', { compartmentId, derived: false }, missing);
+    if (compartmentId && !(await this.#access.compartmentInCase(compartmentId, caseId)))
+      throw notFound(missing);
     return caseId;
   }
 
@@ -232,6 +245,7 @@ export class Evidence {
     const fileName = parseFileName(input.fileName);
     const title = input.title ? parseText(input.title, 'title', 'the title', 300) : null;
     const { stored, info } = await this.#store(input.source);
+    await this.#refuseHiddenTwin(by, caseId, stored.sha256);
     const now = this.#now();
     const actor = this.#actor(by, via);
     const gps = info.exif?.gps;
@@ -274,6 +288,7 @@ export class Evidence {
     if (original.sealedAt)
       throw new AccordError('conflict', 'this item is sealed; nothing can be derived from it');
     const { stored, info } = await this.#store(input.source);
+    await this.#refuseHiddenTwin(by, original.caseId, stored.sha256);
     if (stored.sha256 === original.sha256) {
       throw invalid('a derived item must differ from its original (the bytes are identical)');
     }
@@ -414,6 +429,14 @@ export class Evidence {
     const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     if (item.sealedAt)
       throw new AccordError('conflict', `this item is sealed (since ${item.sealedAt}); it cannot be linked`);
+    if ((await this.#access.itemCompartment(item.id)) !== null) {
+      // The copy would land in the other case's general area, in sight of all its members.
+      throw new AccordError(
+        'conflict',
+        'this item is filed in a compartment; link a redacted derivative instead, or file it in the general area first',
+        { context: { reason: 'compartment_item' } },
+      );
+    }
     const caseId = parseCaseId(caseInput);
     if (caseId === item.caseId) throw invalid('the item already belongs to this case');
     if (!(await this.#repo.caseExists(caseId))) throw notFound(`there is no case ${caseId}`);
@@ -520,6 +543,13 @@ export class Evidence {
     const legalBasis = input.legalBasis
       ? parseText(input.legalBasis, 'legalBasis', 'the legal basis', 500)
       : null;
+    const recipientOrgId =
+      input.recipientOrgId === undefined || input.recipientOrgId === null || input.recipientOrgId === ''
+        ? null
+        : parseOrgId(input.recipientOrgId);
+    if (recipientOrgId && !(await this.#repo.holderExists(recipientOrgId, null))) {
+      throw notFound(`there is no organisation ${recipientOrgId}`);
+    }
     const derivedOnly = input.derivedOnly === true;
     let candidates: ItemRecord[];
     if (input.itemIds && input.itemIds.length > 0) {
@@ -560,6 +590,12 @@ export class Evidence {
       else chosen.push(item);
     }
     if (chosen.length === 0) throw invalid('there is nothing to export: no item of the case qualifies');
+    // Consent first, then the names of protected witnesses: neither may be overridden, and a
+    // refusal records nothing.
+    const gate = this.#exportGate
+      ? await this.#exportGate.checkExport(caseId, chosen, recipientOrgId)
+      : undefined;
+    if (gate && gate.protectedTerms.length > 0) await this.#refuseProtectedNames(chosen, gate.protectedTerms);
     const bundleId = newId();
     const now = this.#now();
     const actor = this.#actor(by, via);
@@ -582,7 +618,7 @@ export class Evidence {
         events: [
           this.#draft('exported', actor, now, {
             details: { ...extra, bundle: bundleId, derivedOnly },
-            private: { recipient, purpose, legalBasis },
+            private: { recipient, purpose, legalBasis, ...(recipientOrgId ? { recipientOrgId } : {}) },
           }),
         ],
       })),
@@ -781,6 +817,73 @@ export class Evidence {
     return result.item;
   }
 
+  /**
+   * Refuses an export in which any text that would go into the bundle — titles, descriptions,
+   * capture records, custody notes, and the content of text items — names a protected witness.
+   * The refusal names the item and where, never the name.
+   */
+  async #refuseProtectedNames(items: readonly ItemRecord[], terms: readonly string[]): Promise<void> {
+    const hit = (text: string | null | undefined) => {
+      if (!text) return false;
+      const t = normaliseForSearch(text);
+      return terms.some((term) => t.includes(term));
+    };
+    const refuse = (item: ItemRecord, where: string) =>
+      new AccordError(
+        'forbidden',
+        `item ${item.id}: its ${where} names a protected witness; nothing was exported — export a redacted derivative instead`,
+        { context: { reason: 'protected_name' } },
+      );
+    for (const item of items) {
+      if (hit(item.title)) throw refuse(item, 'title');
+      if (hit(item.description)) throw refuse(item, 'description');
+      for (const c of await this.#repo.listCollections(item.id)) {
+        for (const [field, value] of Object.entries({
+          collector: c.collectedBy,
+          'source URL': c.sourceUrl,
+          'collection method': c.method,
+          'collection note': c.note,
+          'file name': c.fileName,
+        })) {
+          if (hit(value)) throw refuse(item, field);
+        }
+      }
+      for (const e of await this.#repo.listEvents(item.id)) {
+        if (hit(e.privateRecord)) throw refuse(item, 'custody record');
+      }
+      if (isSearchableText(item.mediaType) && (await this.#contentNames(item, terms)))
+        throw refuse(item, 'content');
+    }
+  }
+
+  /** Streams a text item and looks for any term, across chunk boundaries. */
+  async #contentNames(item: ItemRecord, terms: readonly string[]): Promise<boolean> {
+    const longest = Math.max(...terms.map((t) => t.length));
+    const decoder = new TextDecoder('utf-8');
+    let tail = '';
+    for await (const chunk of await this.#blobs.get(item.sha256)) {
+      const text = normaliseForSearch(tail + decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (terms.some((t) => text.includes(t))) return true;
+      tail = text.slice(-longest * 2);
+    }
+    const rest = normaliseForSearch(tail + decoder.decode());
+    return terms.some((t) => rest.includes(t));
+  }
+
+  /**
+   * Bytes the case already holds in an item the actor may not see must not be attached to it (nor
+   * reveal it): refused before anything is recorded, with the words of the compartment conflict.
+   */
+  async #refuseHiddenTwin(by: Principal, caseId: CaseId, sha256: Sha256Hex): Promise<void> {
+    const twin = await this.#repo.findItem(caseId, sha256);
+    if (twin && !(await this.#access.canSeeItem(by, twin))) {
+      throw new AccordError(
+        'conflict',
+        'these exact bytes are already filed in this case under a different compartment; nothing was recorded — ask the case lead',
+      );
+    }
+  }
+
   /** The item, if the actor may do `action` on it; otherwise "not found", as if it did not exist. */
   async #visibleItem(by: Principal, value: unknown, action: CaseAction): Promise<ItemRecord> {
     const item = await this.#item(value);
@@ -827,3 +930,7 @@ export class Evidence {
 }
 
 export type { ItemKind, Sha256Hex };
+
+/** Media types whose bytes are text a name could be read in. */
+const isSearchableText = (mediaType: string): boolean =>
+  mediaType.startsWith('text/') || /^application\/(json|xml|xhtml\+xml|csv|rtf)\b/.test(mediaType);

@@ -14,6 +14,7 @@ import {
   type CaseStanding,
   can,
   decide,
+  decideConsent,
   decideInCase,
 } from './policy.ts';
 
@@ -108,6 +109,9 @@ describe('policy inside a case: case role × case action × compartment × organ
     'incident.edit': [Y, Y, Y, N, N, N, N, N],
     'matrix.read': [Y, Y, Y, Y, N, N, Y, N],
     'matrix.edit': [Y, Y, Y, Y, N, N, N, N],
+    'witness.read': [Y, Y, Y, Y, Y, Y, Y, N],
+    'witness.edit': [Y, Y, N, N, Y, Y, N, N],
+    'witness.protect': [N, N, N, N, N, Y, N, N],
   };
   const standing = (role: CaseRole, extra: Partial<CaseStanding> = {}): CaseStanding => ({
     role,
@@ -153,7 +157,12 @@ describe('policy inside a case: case role × case action × compartment × organ
     assert.equal(outcome(decideInCase(nodeAdmin, none, 'evidence.read', original)), 'hidden');
     assert.equal(outcome(decideInCase(nodeAdmin, none, 'incident.read', { compartmentId: null })), 'hidden');
     assert.equal(outcome(decideInCase(nodeAdmin, none, 'matrix.read')), 'hidden');
-    assert.equal(outcome(decideInCase(nodeAdmin, none, 'evidence.add')), 'allowed');
+    // Adding an original is refused (with the reason: adding reveals nothing), a derivative too.
+    assert.equal(outcome(decideInCase(nodeAdmin, none, 'evidence.add', original)), 'refused');
+    assert.match(
+      (decideInCase(nodeAdmin, none, 'evidence.add', original) as { reason: string }).reason,
+      /no joint investigation team agreement in force lets your organisation receive originals/,
+    );
 
     const derived = standing('investigator', { receives: ['derivatives'] });
     assert.equal(outcome(decideInCase(nodeAdmin, derived, 'evidence.read', derivative)), 'allowed');
@@ -175,6 +184,27 @@ describe('policy inside a case: case role × case action × compartment × organ
     assert.equal(
       outcome(decideInCase(nodeAdmin, originals, 'evidence.read', { compartmentId: COMPARTMENT })),
       'hidden',
+    );
+  });
+
+  it('consent: the latest word counts, and a refusal says which consent is missing', () => {
+    const need = { purpose: 'sharing', scope: 'org-1', label: 'sharing with Police' };
+    assert.equal(decideConsent('W-0421', [], need).allowed, false);
+    assert.match(
+      (decideConsent('W-0421', [], need) as { reason: string }).reason,
+      /^W-0421 has not consented to sharing with Police$/,
+    );
+    const given = { purpose: 'sharing', scope: 'org-1', state: 'given' as const, at: '2026-01-02T10:00:00Z' };
+    assert.equal(decideConsent('W-0421', [given], need).allowed, true);
+    assert.equal(
+      decideConsent('W-0421', [{ ...given, scope: 'org-2' }], need).allowed,
+      false,
+      'another partner',
+    );
+    const withdrawn = { ...given, state: 'withdrawn' as const, at: '2026-03-04T08:00:00Z' };
+    assert.match(
+      (decideConsent('W-0421', [withdrawn], need) as { reason: string }).reason,
+      /^W-0421 withdrew consent to sharing with Police on 2026-03-04$/,
     );
   });
 

@@ -182,6 +182,11 @@ export const CASE_ACTIONS = [
   // The proof matrix: suspects, charges, links from evidence to elements, gap analysis.
   'matrix.read',
   'matrix.edit',
+  // Witnesses by pseudonym: their consent, statements and interviews.
+  'witness.read',
+  'witness.edit',
+  // Real identities, contact details and risk assessments (inside a protection compartment).
+  'witness.protect',
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
@@ -190,7 +195,7 @@ export type CaseAction = (typeof CASE_ACTIONS)[number];
  * originals (and so their derivatives), only derivatives (redacted copies, transcripts…),
  * incidents, and the analysis (proof matrix and gap reports).
  */
-export const DATA_CATEGORIES = ['originals', 'derivatives', 'incidents', 'analysis'] as const;
+export const DATA_CATEGORIES = ['originals', 'derivatives', 'incidents', 'analysis', 'witnesses'] as const;
 export type DataCategory = (typeof DATA_CATEGORIES)[number];
 
 /** A member's standing on one case, as the case module works it out. */
@@ -234,6 +239,9 @@ const CASE_GRANTS: Readonly<Record<CaseAction, readonly CaseRole[]>> = {
   'incident.edit': ['lead', 'investigator', 'analyst'],
   'matrix.read': ['lead', 'investigator', 'analyst', 'legal_officer', 'auditor'],
   'matrix.edit': ['lead', 'investigator', 'analyst', 'legal_officer'],
+  'witness.read': CASE_ROLES.filter((r) => r !== 'observer'),
+  'witness.edit': ['lead', 'investigator', 'survivor_advocate', 'protection_officer'],
+  'witness.protect': ['protection_officer'],
 };
 
 /** Case actions that also need a node-level grant: evidence handling is a node role's job too. */
@@ -249,12 +257,14 @@ const CASE_READS: ReadonlySet<CaseAction> = new Set([
   'evidence.read',
   'incident.read',
   'matrix.read',
+  'witness.read',
 ]);
 
 const categoryOf = (action: CaseAction, resource: CaseResource | undefined): DataCategory | undefined => {
   if (action.startsWith('evidence.') && resource) return resource.derived ? 'derivatives' : 'originals';
   if (action.startsWith('incident.')) return 'incidents';
   if (action.startsWith('matrix.')) return 'analysis';
+  if (action.startsWith('witness.')) return 'witnesses';
   return undefined;
 };
 
@@ -284,7 +294,9 @@ export const decideInCase = (
   const category = categoryOf(action, resource);
   if (category && standing.receives && !receivesCategory(standing.receives, category)) {
     const why = `no joint investigation team agreement in force lets your organisation receive ${category}`;
-    return CASE_READS.has(action) || resource ? hidden(why) : refused(why);
+    // Adding is not receiving anything: the member may be told why. Any other use of something
+    // of a category they do not receive must not reveal that it exists.
+    return action !== 'evidence.add' && (CASE_READS.has(action) || resource) ? hidden(why) : refused(why);
   }
   if (!CASE_GRANTS[action].includes(standing.role)) {
     return refused(`the ${standing.role} role on this case may not ${describeCaseAction(action)}`);
@@ -329,5 +341,47 @@ export const describeCaseAction = (action: CaseAction): string => {
       return 'view the proof matrix';
     case 'matrix.edit':
       return 'change the proof matrix';
+    case 'witness.read':
+      return 'view witnesses';
+    case 'witness.edit':
+      return 'record witnesses, their consent and statements';
+    case 'witness.protect':
+      return 'open witness identities and risk assessments';
   }
+};
+
+// ── Consent ───────────────────────────────────────────────────────────────────────────────────
+//
+// Whatever is done with a witness's account — exporting it, sharing it — needs the witness's
+// consent for that purpose, and the latest word counts: consent can be withdrawn at any time.
+
+export interface ConsentRecord {
+  readonly purpose: string;
+  readonly scope: string;
+  readonly state: 'given' | 'withdrawn';
+  readonly at: string;
+}
+
+export interface ConsentNeed {
+  readonly purpose: string;
+  readonly scope: string;
+  /** How people say the purpose: "sharing with Federal War Crimes Unit". */
+  readonly label: string;
+}
+
+/** Decides whether a witness's current consent allows a use; a refusal names what is missing. */
+export const decideConsent = (
+  pseudonym: string,
+  current: readonly ConsentRecord[],
+  need: ConsentNeed,
+): Decision => {
+  const state = current.find((c) => c.purpose === need.purpose && c.scope === need.scope);
+  if (state?.state === 'given') return ALLOW;
+  if (state?.state === 'withdrawn') {
+    return {
+      allowed: false,
+      reason: `${pseudonym} withdrew consent to ${need.label} on ${state.at.slice(0, 10)}`,
+    };
+  }
+  return { allowed: false, reason: `${pseudonym} has not consented to ${need.label}` };
 };

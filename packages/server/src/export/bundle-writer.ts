@@ -22,6 +22,8 @@ export interface BundleOptions {
   readonly itemIds?: readonly string[];
   readonly derivedOnly?: boolean;
   readonly recipient: string;
+  /** The recipient organisation on this node (its id), when the recipient is one. */
+  readonly recipientOrgId?: string;
   readonly purpose: string;
   readonly legalBasis?: string;
   readonly via?: Via;
@@ -60,6 +62,7 @@ export const writeBundle = async (
     ...(options.itemIds ? { itemIds: options.itemIds } : {}),
     derivedOnly: options.derivedOnly === true,
     recipient: options.recipient,
+    ...(options.recipientOrgId ? { recipientOrgId: options.recipientOrgId } : {}),
     purpose: options.purpose,
     ...(options.legalBasis ? { legalBasis: options.legalBasis } : {}),
   };

@@ -441,20 +441,199 @@ describeEachDatabase('case access: compartments, organisations, agreements', (cr
     );
   });
 
+  it('filing an item into a compartment takes what was derived with it, and its history', async () => {
+    const { cases, evidence } = n.node;
+    const insider = as('insider');
+    const outsider = as('outsider');
+    const later = (await evidence.ingest(insider, { caseId, source: bytes('filed later') }, 'api')).item;
+    const laterT = (
+      await evidence.derive(
+        insider,
+        later.id,
+        { source: bytes('filed later, transcribed'), kind: 'transcript' },
+        'api',
+      )
+    ).item;
+    await cases.setProfile(insider, later.id, { sourceKind: 'testimony', sourceLabel: 'W-0777' });
+    const grade = { weight: 'low', reliability: 'C', credibility: '3' };
+    await cases.addLink(insider, chargeId, {
+      elementId: 'rs-7-1-a.3',
+      itemId: later.id,
+      stance: 'supports',
+      ...grade,
+    });
+    const mentions = async (who: Principal) =>
+      (await cases.history(who, caseId, 500)).filter(
+        (e) => e.subjectId === later.id || e.type === 'link.added',
+      ).length;
+    assert.equal((await evidence.get(outsider, laterT.id)).id, laterT.id);
+    const before = await mentions(outsider);
+    const insiderBefore = await mentions(insider);
+    assert.ok(before >= 2);
+
+    await cases.fileItem(insider, later.id, compartmentId);
+    for (const id of [later.id, laterT.id]) {
+      assert.match(
+        await refusal(evidence.get(outsider, id), id),
+        /^not_found: there is no evidence item <id>/,
+      );
+    }
+    assert.equal(await mentions(outsider), before - 2, 'the profile and the link left with the item');
+    assert.ok((await cases.history(outsider, caseId, 500)).every((e) => e.subjectId !== later.id));
+    assert.equal(await mentions(insider), insiderBefore + 1, 'members of the compartment still see it all');
+
+    // A transcript shared with the whole case on purpose stays where it is put.
+    await cases.fileItem(insider, laterT.id, null);
+    assert.equal((await evidence.get(outsider, laterT.id)).id, laterT.id);
+  });
+
+  it('members whose organisation may not receive originals cannot add them, and are told why', async () => {
+    for (const who of ['derivedOnly', 'noAgreement']) {
+      const answer = await refusal(n.node.evidence.requireCase(as(who), caseId), caseId);
+      assert.match(
+        answer,
+        /^forbidden: not allowed: no joint investigation team agreement in force lets your organisation receive originals/,
+        who,
+      );
+    }
+  });
+
+  it('an item in a compartment cannot be linked into another case (its copy would be in plain sight)', async () => {
+    const insider = as('insider');
+    const other = await n.node.cases.create(insider, { title: 'Another case' });
+    const answer = await refusal(n.node.evidence.linkToCase(insider, items.secret!.id, other.id, 'api'), '');
+    assert.match(
+      answer,
+      /^conflict: this item is filed in a compartment; link a redacted derivative instead/,
+    );
+  });
+
+  it('two leads demoting each other at the same moment cannot leave the case without a lead', async () => {
+    const { cases } = n.node;
+    const lead = as('lead');
+    const insider = as('insider');
+    const kase = await cases.create(lead, { title: 'Two leads' });
+    await cases.putMember(lead, kase.id, { userId: actors.get('insider')!.userId, role: 'lead' });
+    const results = await Promise.allSettled([
+      cases.putMember(lead, kase.id, { userId: actors.get('lead')!.userId, role: 'investigator' }),
+      cases.putMember(insider, kase.id, { userId: actors.get('insider')!.userId, role: 'investigator' }),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const leads = (await cases.members({ operator: true }, kase.id)).filter((m) => m.role === 'lead');
+    assert.equal(leads.length, 1);
+  });
+
+  it('a statement and its own translation are one source, however each is classified', async () => {
+    const { cases, evidence } = n.node;
+    const insider = as('insider');
+    const statement = (
+      await evidence.ingest(insider, { caseId, source: bytes('statement of W-0900') }, 'api')
+    ).item;
+    const translation = (
+      await evidence.derive(
+        insider,
+        statement.id,
+        { source: bytes('translation of W-0900'), kind: 'translation' },
+        'api',
+      )
+    ).item;
+    await cases.setProfile(insider, statement.id, { sourceKind: 'testimony', sourceLabel: 'W-0900' });
+    await cases.setProfile(insider, translation.id, {
+      sourceKind: 'documentary',
+      sourceLabel: 'Sworn translation',
+    });
+    const suspect = await cases.addSuspect(insider, caseId, { name: 'Commander Y' });
+    const charge = await cases.addCharge(insider, caseId, {
+      suspectId: suspect.id,
+      crimeId: 'rs-7-1-a',
+      modeId: 'rs-28-a',
+    });
+    const grade = { weight: 'high', reliability: 'B', credibility: '2' };
+    for (const item of [statement, translation]) {
+      await cases.addLink(insider, charge.id, {
+        elementId: 'rs-7-1-a.1',
+        itemId: item.id,
+        stance: 'supports',
+        ...grade,
+      });
+    }
+    const { report } = await cases.gaps(insider, charge.id, 'ICC');
+    const row = report.rows.find((r) => r.element.id === 'rs-7-1-a.1')!;
+    assert.equal(row.status, 'single_source');
+    assert.match(row.reasons.join(), /only one independent source \(W-0900\)/);
+  });
+
+  it('suspects are analysis: incident readers see only the names of those alleged in their incidents', async () => {
+    const { cases } = n.node;
+    const insider = as('insider');
+    const suspect = (await cases.suspects(insider, caseId))[0]!;
+    await cases.saveIncident(
+      insider,
+      caseId,
+      { title: 'Shelling of the market', occurredFrom: '2022-03-09', perpetratorIds: [suspect.id] },
+      incidents.general,
+    );
+    assert.match(await refusal(cases.suspects(as('observer'), caseId), caseId), /^forbidden/);
+    const seen = await cases.incident(as('observer'), incidents.general!);
+    assert.deepEqual(
+      seen.suspects.map((s) => [s.name, s.position, s.note]),
+      [[suspect.name, '', '']],
+    );
+    assert.equal((await cases.incident(insider, incidents.general!)).suspects[0]?.position, suspect.position);
+  });
+
+  it('outsiders get the same words whether a case exists or not, whatever they try', async () => {
+    const stranger = as('stranger');
+    const missingCase = '00000000-0000-4000-8000-0000000000fc';
+    const { cases, evidence } = n.node;
+    for (const [attempt, missing] of [
+      [
+        () => cases.saveIncident(stranger, caseId, { title: 'X', occurredFrom: '2022-01' }),
+        () => cases.saveIncident(stranger, missingCase, { title: 'X', occurredFrom: '2022-01' }),
+      ],
+      [
+        () => evidence.requireCase(stranger, caseId, compartmentId),
+        () => evidence.requireCase(stranger, missingCase, compartmentId),
+      ],
+      [
+        () => cases.setCompartmentMembers(stranger, compartmentId, []),
+        () => cases.setCompartmentMembers(stranger, NOWHERE, []),
+      ],
+    ] as const) {
+      const a = await refusal(attempt(), caseId);
+      const b = await refusal(missing(), missingCase);
+      assert.equal(a.replace(compartmentId, '<c>'), b.replace(NOWHERE, '<c>'));
+      assert.match(a, /^not_found/);
+    }
+    // A member of the case who is neither lead nor in the compartment cannot tell it exists either.
+    assert.equal(
+      await refusal(cases.setCompartmentMembers(as('outsider'), compartmentId, []), compartmentId),
+      await refusal(cases.setCompartmentMembers(as('outsider'), NOWHERE, []), NOWHERE),
+    );
+  });
+
   it('an export by a member outside the compartment leaves its items out without naming them', async () => {
     const plan = await n.node.evidence.recordExport(
       as('outsider'),
       { caseId, recipient: 'Court', purpose: 'Trial' },
       'api',
     );
-    assert.deepEqual(names(plan.items.map((i) => i.item)), ['general', 'generalRedacted']);
+    const exported = new Set(plan.items.map((i) => i.item.id));
+    assert.ok(exported.has(items.general!.id) && exported.has(items.generalRedacted!.id));
+    const visible = await n.node.evidence.list(as('outsider'), { caseId: caseId as never, limit: 500 });
+    assert.deepEqual(
+      [...exported].sort(),
+      visible.items.map((i) => i.id).sort(),
+      'exactly what the exporter sees',
+    );
+    for (const hidden of [items.secret!, items.secretRedacted!]) assert.ok(!exported.has(hidden.id));
     assert.deepEqual(plan.left, []);
   });
 });
 
 describe('case access: nothing but the policy module decides', () => {
   it('the data categories of agreements are the policy module’s', async () => {
-    const categories: DataCategory[] = ['originals', 'derivatives', 'incidents', 'analysis'];
+    const categories: DataCategory[] = ['originals', 'derivatives', 'incidents', 'analysis', 'witnesses'];
     const { DATA_CATEGORIES } = await import('@accord/core');
     assert.deepEqual([...DATA_CATEGORIES], categories);
   });

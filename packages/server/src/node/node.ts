@@ -8,6 +8,7 @@ import {
   SecretBox,
   sha256Hex,
   systemClock,
+  Witnesses,
 } from '@accord/core';
 import { parseVerifierKey } from '@accord/custody';
 import { createExtractor } from '@accord/extract';
@@ -19,6 +20,7 @@ import {
   KyselyAccountsRepo,
   KyselyCaseRepo,
   KyselyEvidenceRepo,
+  KyselyWitnessRepo,
   type MigrationReport,
   migrateToLatest,
   type OpenDatabase,
@@ -38,6 +40,7 @@ export interface AccordNode {
   readonly accounts: Accounts;
   readonly evidence: Evidence;
   readonly cases: Cases;
+  readonly witnesses: Witnesses;
   readonly evidenceRepo: KyselyEvidenceRepo;
   readonly custody: CustodyLog;
   /** Crimes, elements and national profiles: built in, plus the data folder's `legal/`. */
@@ -115,8 +118,16 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       legal: () => legal,
       clock,
     });
+    const witnesses = new Witnesses({
+      repo: new KyselyWitnessRepo(database.db),
+      access: cases.access,
+      items: evidenceRepo,
+      legal: () => legal,
+      clock,
+    });
     const evidence = new Evidence({
       access: cases.access,
+      exportGate: witnesses,
       repo: evidenceRepo,
       log: custody,
       blobs,
@@ -132,6 +143,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       accounts,
       evidence,
       cases,
+      witnesses,
       evidenceRepo,
       custody,
       logVerifierKey: vkey,

@@ -219,6 +219,77 @@ export interface CaseEventsTable {
   details: string;
 }
 
+export interface WitnessesTable {
+  id: string;
+  case_id: string;
+  pseudonym: string;
+  kind: string;
+  /** JSON array of BCP 47 language tags. */
+  languages: string;
+  note: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WitnessIdentitiesTable {
+  witness_id: string;
+  case_id: string;
+  compartment_id: string;
+  full_name: string;
+  /** JSON array of strings. */
+  other_names: string;
+  date_of_birth: string | null;
+  contact: string;
+  address: string;
+  note: string;
+  updated_at: string;
+}
+
+export interface ConsentEventsTable {
+  /** bigint identity on PostgreSQL: read back as a string. */
+  seq: Generated<number | string>;
+  id: string;
+  witness_id: string;
+  case_id: string;
+  purpose: string;
+  scope: string;
+  state: string;
+  at: string;
+  recorded_by: string | null;
+  via: string;
+  note: string;
+}
+
+export interface WitnessStatementsTable {
+  id: string;
+  witness_id: string;
+  case_id: string;
+  item_id: string | null;
+  taken_on: string;
+  taken_by: string;
+  org_id: string;
+  language: string;
+  interpreter: string;
+  /** JSON array of consent states. */
+  consent_at_time: string;
+  note: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface RiskAssessmentsTable {
+  id: string;
+  witness_id: string;
+  case_id: string;
+  level: string;
+  assessed_on: string;
+  threats: string;
+  measures: string;
+  review_on: string;
+  created_at: string;
+  created_by: string | null;
+}
+
 export interface NodeMetaTable {
   key: string;
   value: string;
@@ -325,4 +396,9 @@ export interface Database {
   item_admissibility: ItemAdmissibilityTable;
   item_compartments: ItemCompartmentsTable;
   case_events: CaseEventsTable;
+  witnesses: WitnessesTable;
+  witness_identities: WitnessIdentitiesTable;
+  consent_events: ConsentEventsTable;
+  witness_statements: WitnessStatementsTable;
+  risk_assessments: RiskAssessmentsTable;
 }

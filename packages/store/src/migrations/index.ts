@@ -6,6 +6,8 @@ import { m20261125_0001_accounts } from './20261125-0001-accounts.ts';
 import { m20261125_0002_node_meta } from './20261125-0002-node-meta.ts';
 import { m20261125_0003_evidence } from './20261125-0003-evidence.ts';
 import { m20261125_0004_cases } from './20261125-0004-cases.ts';
+import { m20261125_0005_case_leads } from './20261125-0005-case-leads.ts';
+import { m20261125_0006_witnesses } from './20261125-0006-witnesses.ts';
 
 /**
  * Migrations are code, named by timestamp, and frozen once released: a change to the schema is a
@@ -19,6 +21,8 @@ const ALL: Record<string, AccordMigration> = {
   '20261125-0002-node-meta': m20261125_0002_node_meta,
   '20261125-0003-evidence': m20261125_0003_evidence,
   '20261125-0004-cases': m20261125_0004_cases,
+  '20261125-0005-case-leads': m20261125_0005_case_leads,
+  '20261125-0006-witnesses': m20261125_0006_witnesses,
 };
 
 class CodeMigrations implements MigrationProvider {

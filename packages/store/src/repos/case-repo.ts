@@ -58,7 +58,22 @@ export class KyselyCaseRepo implements CaseRepo {
 
   async apply(changes: readonly CaseChange[], event: NewCaseEvent): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      // Membership changes are serialised per case (a no-op write locks the case row on
+      // PostgreSQL; SQLite has one writer), so that two leads demoting each other at the same
+      // moment cannot leave a case without any lead.
+      const membership = changes.find((c) => c.type === 'member.put' || c.type === 'member.remove');
+      const caseId = membership && ('member' in membership ? membership.member.caseId : membership.caseId);
+      let leadsBefore = 0;
+      if (caseId) {
+        await trx.updateTable('cases').set({ id: caseId }).where('id', '=', caseId).execute();
+        leadsBefore = await countLeads(trx, caseId);
+      }
       for (const change of changes) await applyOne(trx, change);
+      if (caseId && leadsBefore > 0 && (await countLeads(trx, caseId)) === 0) {
+        throw new AccordError('conflict', 'a case must keep at least one lead; name another lead first', {
+          context: { reason: 'last_lead' },
+        });
+      }
       await trx
         .insertInto('case_events')
         .values({
@@ -389,6 +404,16 @@ export class KyselyCaseRepo implements CaseRepo {
     }));
   }
 }
+
+const countLeads = async (trx: Transaction<Database>, caseId: string): Promise<number> => {
+  const row = await trx
+    .selectFrom('case_members')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('case_id', '=', caseId)
+    .where('role', '=', 'lead')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+};
 
 const applyOne = async (trx: Transaction<Database>, change: CaseChange): Promise<void> => {
   switch (change.type) {

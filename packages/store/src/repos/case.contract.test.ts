@@ -19,6 +19,7 @@ import {
 } from '@accord/core';
 import { sql } from 'kysely';
 import type { OpenDatabase } from '../db/open.ts';
+import { m20261125_0005_case_leads } from '../migrations/20261125-0005-case-leads.ts';
 import { describeEachDatabase, withDatabase } from '../testing/index.ts';
 import { KyselyCaseRepo } from './case-repo.ts';
 
@@ -688,6 +689,39 @@ describeEachDatabase('case repository', (create) => {
         (await repo.listCases()).map((c) => c.id),
         [unrelated.id, newer.id, older.id],
       );
+    }),
+  );
+
+  it(
+    'upgrading: whoever opened a case before cases had members becomes its lead, in the history too',
+    withDatabase(create, async ({ database }) => {
+      const { repo, leadOrg, alice } = await setup(database);
+      const id = newId<CaseId>();
+      await database.db
+        .insertInto('cases')
+        .values({ id, title: 'Old case', lead_org_id: leadOrg, created_by: alice, created_at: NOW })
+        .execute();
+      const anonymous = newId<CaseId>();
+      await database.db
+        .insertInto('cases')
+        .values({
+          id: anonymous,
+          title: 'By the operator',
+          lead_org_id: leadOrg,
+          created_by: null,
+          created_at: NOW,
+        })
+        .execute();
+      // The migration as it ran at start-up, run again over these rows.
+      await m20261125_0005_case_leads(database.dialect).up(database.db as never);
+      assert.equal((await repo.getMember(id, alice))?.role, 'lead');
+      assert.deepEqual(await repo.listMembers(anonymous), []);
+      const [event] = await repo.listEvents(id, 10);
+      assert.equal(event?.type, 'member.added');
+      assert.equal(event?.subjectId, alice);
+      // Running it again changes nothing: the case has a member now.
+      await m20261125_0005_case_leads(database.dialect).up(database.db as never);
+      assert.equal((await repo.listEvents(id, 10)).length, 1);
     }),
   );
 

@@ -335,6 +335,16 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
     return row !== undefined;
   }
 
+  async findItem(caseId: CaseId, sha256: Sha256Hex): Promise<ItemRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('items')
+      .selectAll()
+      .where('case_id', '=', caseId)
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+    return row ? toItem(row) : undefined;
+  }
+
   async getItem(id: ItemId): Promise<ItemRecord | undefined> {
     const row = await this.#db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toItem(row) : undefined;

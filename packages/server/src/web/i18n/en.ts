@@ -398,6 +398,17 @@ export const en = {
   'reason.bad_form': 'The form could not be read completely. Please try again.',
   'reason.bad_date': 'Give the date as YYYY-MM-DD, e.g. 2024-03-01.',
   'reason.half_location': 'Give both the latitude and the longitude, or neither.',
+  'reason.crime_unknown':
+    'This charge’s crime is no longer in the legal catalogue: restore it or withdraw the charge.',
+  'reason.compartment_item':
+    'This item is filed in a compartment: link a redacted derivative instead, or file it in the general area first.',
+  'reason.protected_name':
+    'The export was refused: an item names a protected witness. Export a redacted derivative instead.',
+  'reason.pseudonym_taken': 'This case already has a witness with this pseudonym.',
+  'reason.recipient_org_needed':
+    'Choose the recipient organisation: the export includes witness statements, whose consent to sharing must be checked.',
+  'reason.consent_missing':
+    'The export was refused: a witness has not consented to sharing with this recipient, or has withdrawn consent.',
   'reason.not_a_list': 'A list was expected here.',
   'reason.too_many': 'Too many entries in a list.',
   'reason.not_a_pseudonym': 'List victims by pseudonym (such as V-0012), never by name.',

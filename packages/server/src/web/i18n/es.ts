@@ -403,6 +403,17 @@ export const es: Catalogue = {
   'reason.bad_form': 'No se pudo leer el formulario completo. Inténtelo de nuevo.',
   'reason.bad_date': 'Indique la fecha en formato AAAA-MM-DD, p. ej. 2024-03-01.',
   'reason.half_location': 'Indique la latitud y la longitud, o ninguna de las dos.',
+  'reason.crime_unknown':
+    'El delito de este cargo ya no está en el catálogo jurídico: restáurelo o retire el cargo.',
+  'reason.compartment_item':
+    'Este elemento está archivado en un compartimento: vincule una copia censurada o archívelo antes en el área general.',
+  'reason.protected_name':
+    'Se rechazó la exportación: un elemento nombra a un testigo protegido. Exporte en su lugar una copia censurada.',
+  'reason.pseudonym_taken': 'Este caso ya tiene un testigo con este seudónimo.',
+  'reason.recipient_org_needed':
+    'Elija la organización destinataria: la exportación incluye declaraciones de testigos cuyo consentimiento para compartir debe comprobarse.',
+  'reason.consent_missing':
+    'Se rechazó la exportación: un testigo no ha consentido compartir con este destinatario, o retiró su consentimiento.',
   'reason.not_a_list': 'Aquí se espera una lista.',
   'reason.too_many': 'Demasiadas entradas en una lista.',
   'reason.not_a_pseudonym': 'Indique las víctimas por seudónimo (p. ej. V-0012), nunca por su nombre.',

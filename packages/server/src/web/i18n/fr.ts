@@ -402,6 +402,17 @@ export const fr: Catalogue = {
   'reason.bad_form': 'Le formulaire n’a pas pu être lu en entier. Veuillez réessayer.',
   'reason.bad_date': 'Indiquez la date au format AAAA-MM-JJ, p. ex. 2024-03-01.',
   'reason.half_location': 'Indiquez la latitude et la longitude, ou aucune des deux.',
+  'reason.crime_unknown':
+    'Le crime de cette charge ne figure plus dans le catalogue juridique : rétablissez-le ou retirez la charge.',
+  'reason.compartment_item':
+    'Cet élément est classé dans un compartiment : liez plutôt une copie caviardée, ou classez-le d’abord dans la partie générale.',
+  'reason.protected_name':
+    'L’export a été refusé : un élément nomme un témoin protégé. Exportez plutôt une copie caviardée.',
+  'reason.pseudonym_taken': 'Cette affaire a déjà un témoin sous ce pseudonyme.',
+  'reason.recipient_org_needed':
+    'Choisissez l’organisation destinataire : l’export comprend des déclarations de témoins dont le consentement au partage doit être vérifié.',
+  'reason.consent_missing':
+    'L’export a été refusé : un témoin n’a pas consenti au partage avec ce destinataire, ou a retiré son consentement.',
   'reason.not_a_list': 'Une liste est attendue ici.',
   'reason.too_many': 'Trop d’entrées dans une liste.',
   'reason.not_a_pseudonym': 'Indiquez les victimes par pseudonyme (p. ex. V-0012), jamais par leur nom.',

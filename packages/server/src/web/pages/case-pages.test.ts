@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { OrgId, UserId } from '@accord/core';
+import { actorOf, type OrgId, type UserId } from '@accord/core';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
 import type { RunningServer } from '../../server.ts';
@@ -393,6 +393,88 @@ describeEachDatabase('case pages', (create, name) => {
     assert.doesNotMatch(theirs, /id="charges"|\/matrix"/);
   });
 
+  it('agreements: a lead ends one today, and the partner organisation receives nothing under it from then on', async () => {
+    const operator = { operator: true } as const;
+    const ngo = orgs.get('ngo')!;
+    const partner = actorOf(await n.node.accounts.findUserByUsername('demo-analyst'));
+    const jit = (await n.node.cases.agreements(operator, caseId)).find(
+      (a) => a.title === 'JIT Hospital (DE–NL)',
+    )!;
+    const endForm = (id: string) =>
+      new RegExp(`<form method="post" action="/cases/${caseId}/team/agreements/${id}/end"`);
+    const team = await html(await lead.get(`/cases/${caseId}/team`));
+    assert.match(team, endForm(jit.id));
+    assert.match(
+      team,
+      /<button type="submit" class="danger" aria-describedby="end-help-[^"]+">End the agreement today<\/button>/,
+    );
+    // Only leads are offered the form, and only leads may use it.
+    assert.doesNotMatch(await html(await analyst.get(`/cases/${caseId}/team`)), endForm(jit.id));
+    const refused = await html(
+      await analyst.postForm(`/cases/${caseId}/team/agreements/${jit.id}/end`, {}),
+      403,
+    );
+    assert.equal(alert(refused), 'Your role on this case does not allow this.');
+    await html(
+      await lead.postForm(`/cases/${caseId}/team/agreements/0b0e8c52-6d1e-4f53-9a2e-3f4a1c9d7e10/end`, {}),
+      404,
+    );
+    await html(await lead.postForm(`/cases/${caseId}/team/agreements/nonsense/end`, {}), 404);
+
+    // One that starts later cannot end today: the domain refuses, and says why.
+    const future = await n.node.cases.saveAgreement(operator, caseId, {
+      title: 'JIT Hospital, second phase',
+      basisKind: 'ad_hoc',
+      startsOn: '2026-06-01',
+      participants: [{ orgId: ngo, country: 'UA', receives: ['derivatives'] }],
+    });
+    const early = await html(
+      await lead.postForm(`/cases/${caseId}/team/agreements/${future.id}/end`, {}),
+      400,
+    );
+    assert.equal(alert(early), 'The agreement cannot end before it starts.');
+    // One that has ended is not offered, and is not brought back into force by ending it "today".
+    const past = await n.node.cases.saveAgreement(operator, caseId, {
+      title: 'Exchange of letters 2025',
+      basisKind: 'bilateral',
+      startsOn: '2025-01-01',
+      endsOn: '2025-12-31',
+      participants: [{ orgId: ngo, country: 'UA', receives: ['originals'] }],
+    });
+    assert.doesNotMatch(await html(await lead.get(`/cases/${caseId}/team`)), endForm(past.id));
+    const again = await html(await lead.postForm(`/cases/${caseId}/team/agreements/${past.id}/end`, {}), 409);
+    assert.equal(alert(again), 'This agreement has already ended.');
+    const unchanged = await n.node.cases.agreements(operator, caseId);
+    assert.equal(unchanged.find((a) => a.id === past.id)?.endsOn, '2025-12-31');
+    assert.equal(unchanged.find((a) => a.id === future.id)?.endsOn, null);
+
+    assert.deepEqual((await n.node.cases.view(partner, caseId)).receives, ['derivatives', 'incidents']);
+    const ended = await follow(
+      lead,
+      await lead.postForm(`/cases/${caseId}/team/agreements/${jit.id}/end`, {}),
+      /done=agreement-ended#agreements$/,
+    );
+    assert.match(
+      ended,
+      /role="status">The agreement has ended: its participants receive nothing more under it\.<\/div>/,
+    );
+    assert.match(ended, /<dd>January 15, 2026 to March 1, 2026<\/dd>/);
+    assert.doesNotMatch(ended, endForm(jit.id), 'nothing more to end');
+    // The same agreement, with today (UTC) as its end date; everything else as it was.
+    const saved = (await n.node.cases.agreements(operator, caseId)).find((a) => a.id === jit.id)!;
+    assert.deepEqual({ ...saved, updatedAt: jit.updatedAt }, { ...jit, endsOn: '2026-03-01' });
+    assert.equal(n.clock.now().toISOString().slice(0, 10), '2026-03-01');
+    const changed = await html(await lead.get(`/cases/${caseId}`));
+    assert.match(changed, /Camille Laurent changed the agreement “JIT Hospital \(DE–NL\)”\./);
+
+    // An agreement is in force until (not including) its end date: ended today, the partner
+    // receives nothing from now on — no incidents, no evidence.
+    const now = await n.node.cases.view(partner, caseId);
+    assert.deepEqual(now.receives, []);
+    assert.equal(now.may['incident.read'], false);
+    await assert.rejects(n.node.cases.listIncidents(partner, caseId));
+  });
+
   it('compartments: created with members, members changed; refusals in words', async () => {
     const analystId = users.get('demo-analyst')!;
     const me = users.get('demo-legal')!;
@@ -562,8 +644,9 @@ describeEachDatabase('case pages', (create, name) => {
     const seen = await html(await observer.get(`/cases/${caseId}`));
     assert.match(seen, /<dd data-role="observer">Observer<\/dd>/);
     assert.match(seen, new RegExp(`<li><a href="/cases/${caseId}/team">`));
-    assert.match(seen, new RegExp(`<li><a href="/cases/${caseId}/incidents">`));
     for (const hidden of [
+      // The observer's organisation (police) receives nothing since its agreement ended above.
+      `/cases/${caseId}/incidents`,
       '/evidence\\?caseId=',
       `/cases/${caseId}/export`,
       `/cases/${caseId}/matrix`,

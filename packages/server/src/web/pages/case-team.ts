@@ -84,6 +84,12 @@ const categoryList = (
         list.map((x) => t(`case.category.${x as Category}`)),
       );
 
+/** The agreement's last day is today or already past (its end date counts as a day in force). */
+const endedBy = (a: Agreement, today: string): boolean => a.endsOn !== null && a.endsOn <= today;
+
+/** The notice after ending an agreement (its own, as the shared list of confirmations has none). */
+const ENDED = 'agreement-ended';
+
 const roleOptions = (t: Translate, current: string): Html =>
   html`${CASE_ROLES.map((r) => html`<option value="${r}"${selected(r === current)}>${t(`case.role.${r}`)}</option>`)}`;
 
@@ -109,7 +115,8 @@ export const registerCaseTeam = (r: PageRoutes) => {
     ]);
     const orgName = new Map(orgs.map((o) => [o.id as string, o.name]));
     const memberName = new Map(members.map((m) => [m.userId as string, m.displayName]));
-    const inForce = new Set(agreementsInForce(agreements, cases.access.today()).map((a) => a.id));
+    const today = cases.access.today();
+    const inForce = new Set(agreementsInForce(agreements, today).map((a) => a.id));
     const forms = opts.forms ?? {};
 
     // ── members ──
@@ -196,7 +203,16 @@ export const registerCaseTeam = (r: PageRoutes) => {
             locale,
             p.receives,
           )}</td></tr>`,
-      )}</tbody></table></div></article>`;
+      )}</tbody></table></div>${
+        // Offered while the agreement has not ended yet; the domain refuses one that has not started.
+        manage && !endedBy(a, today)
+          ? html`<form method="post" action="/cases/${k.id}/team/agreements/${a.id}/end" class="end-agreement">${csrfField(c)}<p class="muted" id="end-help-${a.id}">${t(
+              'case.agreements.endTodayHelp',
+            )}</p><button type="submit" class="danger" aria-describedby="end-help-${a.id}">${t(
+              'case.agreements.endToday',
+            )}</button></form>`
+          : ''
+      }</article>`;
 
     const af = forms.agreement;
     const participantFields = (o: Organisation, i: number): Html => {
@@ -271,7 +287,13 @@ export const registerCaseTeam = (r: PageRoutes) => {
 
     return page(c, {
       title: t('case.team.title', { title: k.title }),
-      notices: [...doneNotices(c), ...(opts.notices ?? [])],
+      notices: [
+        ...doneNotices(c),
+        ...(c.req.query('done') === ENDED
+          ? [{ kind: 'info' as const, text: t('case.done.agreementEnded') }]
+          : []),
+        ...(opts.notices ?? []),
+      ],
       status: opts.status ?? 200,
       body: html`<p><a href="/cases/${k.id}">${t('case.back')}</a></p>
 <section class="card" id="members"><h2>${t('case.team.members')}</h2>
@@ -414,6 +436,47 @@ ${addMember}</section>
       },
       (body) => ({ agreement: readAgreement(body) }),
     ),
+  );
+
+  // Ends an agreement today: the same agreement saved again with today (UTC) as its end date.
+  r.post('/cases/:caseId/team/agreements/:agreementId/end', 'case.read', (c) =>
+    change(c, async (view) => {
+      if (!view.may['case.members']) throw forbidden();
+      const actor = c.get('auth')!.actor;
+      const cases = c.get('cases');
+      const id = c.req.param('agreementId') ?? '';
+      const a = isUuid(id)
+        ? (await cases.agreements(actor, view.record.id)).find((x) => x.id === id)
+        : undefined;
+      if (!a) throw new AccordError('not_found', `there is no agreement ${id} in this case`);
+      const today = cases.access.today();
+      // Saving today as the end of an agreement that ended earlier would bring it back into force.
+      if (endedBy(a, today)) {
+        throw new AccordError('conflict', 'this agreement has already ended', {
+          context: { reason: 'agreement_ended' },
+        });
+      }
+      await cases.saveAgreement(
+        actor,
+        view.record.id,
+        {
+          title: a.title,
+          basisKind: a.basisKind,
+          legalBasis: a.legalBasis,
+          startsOn: a.startsOn,
+          endsOn: today,
+          scope: a.scope,
+          purposeLimitation: a.purposeLimitation,
+          participants: a.participants.map((p) => ({
+            orgId: p.orgId,
+            country: p.country,
+            receives: [...p.receives],
+          })),
+        },
+        a.id,
+      );
+      return `done=${ENDED}#agreements`;
+    }),
   );
 
   r.post('/cases/:caseId/team/compartments', 'case.read', (c) =>

@@ -388,4 +388,75 @@ describeEachDatabase('evidence pages', (create, name) => {
     assert.match(moved, /Custody was transferred\./);
     assert.match(moved, new RegExp(`<dt>Held by</dt><dd>${police.name.replace(/[()]/g, '\\$&')}</dd>`));
   });
+
+  it('uploads into a compartment of the case; members outside it cannot find the item', async () => {
+    const operator = { operator: true } as const;
+    const me = await n.node.accounts.findUserByUsername('demo-investigator');
+    // Inside: from the lead organisation. Outside: from a partner whose agreement grants originals.
+    const inside = await n.node.accounts.findUserByUsername('demo-advocate');
+    const outside = await n.node.accounts.findUserByUsername('demo-legal');
+    await addMember(n.node, caseId, inside, 'survivor_advocate');
+    await addMember(n.node, caseId, outside, 'investigator', ['originals', 'derivatives']);
+    const insiders = await n.node.cases.createCompartment(actorOf(me), caseId, {
+      name: 'Insiders',
+      members: [inside.id],
+    });
+    // A compartment of this case the uploader is not named in, and one of another case.
+    const notMine = await n.node.cases.createCompartment(operator, caseId, {
+      name: 'Analysts only',
+      members: [inside.id],
+    });
+    const demo = (await n.node.cases.list(operator)).find((k) => k.title.startsWith('Shelling'))!;
+    const elsewhere = (await n.node.cases.compartments(operator, demo.id))[0]!;
+
+    const page = await html(await investigator.get('/evidence/upload'));
+    assert.match(
+      page,
+      new RegExp(
+        `<select id="u-compartment" name="compartmentId" aria-describedby="u-compartment-help"><option value="">General area of the case \\(no compartment\\)</option><option value="${insiders.id}">Attack on the water plant — Insiders</option></select>`,
+      ),
+      'only compartments the uploader is in',
+    );
+    assert.ok(
+      page.indexOf('name="compartmentId"') < page.indexOf('name="files"'),
+      'sent before the files, so it is known before the first byte is stored',
+    );
+    // The script would send the files without the compartment: the form posts as it is.
+    assert.doesNotMatch(page, /upload\.js/);
+
+    const csrf = await investigator.csrf();
+    const upload = (compartmentId: string, name: string, bytes: string) =>
+      postMultipart(
+        investigator,
+        '/evidence/upload',
+        form([
+          ['_csrf', csrf],
+          ['caseId', caseId],
+          ['compartmentId', compartmentId],
+          ['files', { name, bytes }],
+        ]),
+      );
+    const size = (await n.node.custody.state()).size;
+    for (const k of [elsewhere.id, notMine.id]) {
+      const refused = await html(await upload(k, 'w.txt', 'Statement of a protected witness'), 404);
+      assert.match(
+        refused,
+        /role="alert">This compartment is not part of the chosen case, or you are not one of its members\.<\/div>/,
+      );
+    }
+    assert.equal((await n.node.custody.state()).size, size, 'nothing was stored');
+
+    const done = await html(await upload(insiders.id, 'insider.txt', 'Statement of an insider'));
+    const id = attr(done, /data-outcome="created">.*?href="\/evidence\/([0-9a-f-]{36})"/);
+    assert.match(done, new RegExp(`<option value="${insiders.id}" selected>`), 'the next files go there too');
+    await assert.rejects(n.node.evidence.get(actorOf(outside), id), { code: 'not_found' });
+    assert.equal((await n.node.evidence.get(actorOf(outside), items.get('DSCN0010.jpg')!)).caseId, caseId);
+    assert.equal((await n.node.evidence.get(actorOf(inside), id)).id, id);
+    assert.equal((await n.node.evidence.get(actorOf(me), id)).id, id);
+    const general = attr(
+      await html(await upload('', 'everyone.txt', 'For the whole case')),
+      /data-outcome="created">.*?href="\/evidence\/([0-9a-f-]{36})"/,
+    );
+    assert.equal((await n.node.evidence.get(actorOf(outside), general)).id, general);
+  });
 });

@@ -1,10 +1,17 @@
-import { type AccordError, isAccordError, parseCapture } from '@accord/core';
+import {
+  type AccordError,
+  type CaseRecord,
+  type Compartment,
+  isAccordError,
+  parseCapture,
+} from '@accord/core';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { clientWentAway } from '../../http/content.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { captureOf } from '../../http/evidence-api.ts';
 import type { MultipartReader } from '../../http/multipart.ts';
+import type { Translate } from '../i18n/index.ts';
 import { csrfField, describeError, type Html, type Notice, page } from '../layout.ts';
 import { CsrfRefused, drain, isFormError, openStreamedForm } from '../streamed-form.ts';
 import type { PageRoutes } from './index.ts';
@@ -12,6 +19,43 @@ import type { PageRoutes } from './index.ts';
 type Outcome =
   | { readonly file: string; readonly kind: 'created' | 'present'; readonly itemId: string }
   | { readonly file: string; readonly kind: 'error'; readonly message: string };
+
+/** A compartment one may upload into, with the case it belongs to. */
+interface CompartmentChoice {
+  readonly caseTitle: string;
+  readonly compartment: Compartment;
+}
+
+/**
+ * Per case the reader may add evidence to, the compartments of that case the reader is named in
+ * (a lead is shown every compartment's name, but may only file into those they are in).
+ */
+const compartmentChoices = async (
+  c: Context<AppEnv>,
+  list: readonly CaseRecord[],
+): Promise<CompartmentChoice[]> => {
+  const actor = c.get('auth')!.actor;
+  const cases = c.get('cases');
+  const perCase = await Promise.all(
+    list.map(async (k) => {
+      if (!(await cases.view(actor, k.id)).may['evidence.add']) return [];
+      return (await cases.compartments(actor, k.id))
+        .filter((x) => x.members.includes(actor.userId))
+        .map((compartment) => ({ caseTitle: k.title, compartment }));
+    }),
+  );
+  return perCase.flat();
+};
+
+/**
+ * A refusal on the upload page in the reader's words. A compartment that is not in the chosen
+ * case, or that the reader is not named in, is refused by the domain as not found ("there is no
+ * compartment … in this case"); said as such rather than as a missing page.
+ */
+const explainUpload = (t: Translate, e: AccordError): string =>
+  e.code === 'not_found' && /^there is no compartment /.test(e.message)
+    ? t('case.upload.noCompartment')
+    : describeError(t, e);
 
 /** The capture fields of the upload form, in the order they are sent (before the files). */
 const CAPTURE_FIELDS = ['collectedBy', 'collectedAt', 'sourceUrl', 'method', 'location', 'note'] as const;
@@ -24,8 +68,10 @@ export const registerEvidenceUpload = (r: PageRoutes) => {
     const t = c.get('t');
     const auth = c.get('auth')!;
     const cases = await c.get('cases').list(auth.actor);
+    const compartments = await compartmentChoices(c, cases);
     const values = opts.values ?? {};
     const chosenCase = values.caseId ?? c.req.query('caseId') ?? '';
+    const chosenCompartment = values.compartmentId ?? '';
     const input = (name: (typeof CAPTURE_FIELDS)[number], type: string, extra: Html = '') =>
       html`<label for="u-${name}">${t(`upload.${name}`)}</label><input type="${type}" id="u-${name}" name="${name}" value="${values[name] ?? ''}"${extra}>`;
     const outcomes = opts.outcomes ?? [];
@@ -59,6 +105,17 @@ ${csrfField(c)}
 <label for="u-case">${t('upload.case')}</label><select id="u-case" name="caseId" required>${cases.map(
         (k) => html`<option value="${k.id}"${k.id === chosenCase ? ' selected' : ''}>${k.title}</option>`,
       )}</select>
+${
+  compartments.length === 0
+    ? ''
+    : html`<label for="u-compartment">${t('case.upload.compartment')}</label><select id="u-compartment" name="compartmentId" aria-describedby="u-compartment-help"><option value="">${t(
+        'case.upload.generalArea',
+      )}</option>${compartments.map(
+        (x) =>
+          html`<option value="${x.compartment.id}"${x.compartment.id === chosenCompartment ? ' selected' : ''}>${x.caseTitle} — ${x.compartment.name}</option>`,
+      )}</select>
+<p class="muted" id="u-compartment-help">${t('case.upload.compartmentHelp')}</p>`
+}
 <fieldset><legend>${t('upload.capture')}</legend>
 ${input('collectedBy', 'text', html` maxlength="200"`)}
 ${input('collectedAt', 'text', html` placeholder="2024-03-01T14:30:00Z" dir="ltr"`)}
@@ -70,8 +127,15 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
 <p><input type="checkbox" id="u-sensitive" name="sensitive" value="on"${values.sensitive === 'on' ? ' checked' : ''}> <label for="u-sensitive">${t('upload.sensitive')}</label></p>
 <label for="u-files">${t('upload.files')}</label><input type="file" id="u-files" name="files" multiple required>
 <button type="submit">${t('upload.submit')}</button>
-</form>
+</form>${
+        // The script sends each file to the API with the capture fields only: it would drop the chosen
+        // compartment and file the item in the general area of the case. Where a compartment can be
+        // chosen the form posts as it is (streamed all the same, without progress bars).
+        compartments.length === 0
+          ? html`
 <script src="/assets/upload.js" defer></script>`
+          : ''
+      }`
 }`,
     });
   };
@@ -113,7 +177,7 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
           if (part.name !== 'files' || part.fileName === '') continue; // an empty file input sends an empty part
           if (!prepared) {
             // The case and the capture record are checked once, before the first byte of a file is stored.
-            await evidence.requireCase(actor, fields.caseId);
+            await evidence.requireCase(actor, fields.caseId, fields.compartmentId);
             parseCapture(captureOf(fields));
             prepared = true;
           }
@@ -122,6 +186,7 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
               actor,
               {
                 caseId: fields.caseId,
+                compartmentId: fields.compartmentId,
                 source: part.body,
                 fileName: part.fileName,
                 sensitive: fields.sensitive === 'on',
@@ -147,7 +212,7 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
         await drain(parts);
         const status = e.code === 'not_found' ? 404 : 400;
         return uploadPage(c, {
-          notices: [{ kind: 'error', text: describeError(t, e as AccordError) }],
+          notices: [{ kind: 'error', text: explainUpload(t, e as AccordError) }],
           status,
           outcomes,
           values: fields,
@@ -164,7 +229,8 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
       return uploadPage(c, {
         outcomes,
         status: stored ? 200 : 400,
-        values: stored ? { caseId: fields.caseId ?? '' } : fields,
+        // The next files go where these went, compartment included.
+        values: stored ? { caseId: fields.caseId ?? '', compartmentId: fields.compartmentId ?? '' } : fields,
       });
     },
     { streamsBody: true },

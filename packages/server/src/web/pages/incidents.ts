@@ -1,10 +1,18 @@
-import type { CaseView, Compartment, Incident, ItemRecord, Suspect } from '@accord/core';
+import {
+  AccordError,
+  type CaseView,
+  type Compartment,
+  type Incident,
+  type ItemRecord,
+  type Suspect,
+} from '@accord/core';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { AppEnv } from '../../http/context.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { csrfField, formatDate, type Html, type Notice, page } from '../layout.ts';
-import { formatCoordinates, locationView } from '../location.ts';
+import { formatCoordinates, locationView, type MapTiles } from '../location.ts';
+import { type FolderMapTiles, project } from '../map-tiles.ts';
 import type { PageRoutes } from './index.ts';
 import {
   caseItems,
@@ -32,6 +40,7 @@ const INCIDENT_DONE: Readonly<Record<string, MessageKey>> = {
   saved: 'incident.savedMsg',
   linked: 'incident.linkedMsg',
   unlinked: 'incident.unlinkedMsg',
+  located: 'incident.locatedMsg',
 };
 
 /** What the incident forms send, as the service reads it. */
@@ -48,6 +57,123 @@ const incidentInput = (body: Form) => ({
   perpetratorsOther: field(body, 'perpetratorsOther'),
   sources: field(body, 'sources'),
   compartmentId: field(body, 'compartmentId') ?? '',
+});
+
+// ── picking the place on the map ─────────────────────────────────────────────────────────────
+
+/**
+ * The map of an incident is drawn as FolderMapTiles.render draws it: the 3 × 3 tiles of 256 pixels
+ * around the tile that holds the point, of which the middle 512 × 512 pixels are shown (the SVG's
+ * viewBox starts 128 pixels into the grid). These numbers must stay those of that drawing.
+ */
+const TILE = 256;
+const MAP_SIZE = 512;
+const MAP_OFFSET = 128;
+
+/** Where the picker image sits in the world: its zoom and its top-left corner in tile units. */
+export interface MapFrame {
+  readonly zoom: number;
+  readonly left: number;
+  readonly top: number;
+}
+
+/** The frame of the map drawn around a point at a zoom level (Web Mercator, as `project`). */
+export const mapFrame = (latitude: number, longitude: number, zoom: number): MapFrame => {
+  const { x, y } = project(latitude, longitude, zoom);
+  return {
+    zoom,
+    left: Math.floor(x) - 1 + MAP_OFFSET / TILE,
+    top: Math.floor(y) - 1 + MAP_OFFSET / TILE,
+  };
+};
+
+/** Decimal degrees to 7 places (about 1 cm), as the coordinates are shown. */
+const round7 = (value: number): number => Number(value.toFixed(7));
+
+/**
+ * The point under a pixel of the map image (offsets from its top-left corner, as a browser sends
+ * `pick.x` and `pick.y` for an image button): the inverse of the Web Mercator projection. Longitude
+ * wraps around the antimeridian; a pixel beyond the poles of the projection (where no tile is
+ * drawn) has no point, and neither has one outside the image.
+ */
+export const pixelToPoint = (
+  frame: MapFrame,
+  px: number,
+  py: number,
+): { latitude: number; longitude: number } | undefined => {
+  if (!(px >= 0 && py >= 0 && px < MAP_SIZE && py < MAP_SIZE)) return undefined;
+  const n = 2 ** frame.zoom;
+  const x = frame.left + px / TILE;
+  const y = frame.top + py / TILE;
+  if (y < 0 || y > n) return undefined;
+  const longitude = (((((x / n) * 360) % 360) + 360) % 360) - 180;
+  const latitude = (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+  return { latitude: round7(latitude), longitude: round7(longitude) };
+};
+
+/** One offset of an image button: whole or decimal pixels, nothing else. */
+const offset = (value: string | undefined): number | undefined =>
+  value !== undefined && /^\d{1,5}(\.\d{1,6})?$/.test(value.trim()) ? Number(value.trim()) : undefined;
+
+/** A refused pick, said in the reader's language on the incident page. */
+class PickRefused extends Error {
+  readonly key: MessageKey;
+  constructor(key: MessageKey) {
+    super(key);
+    this.key = key;
+  }
+}
+
+/** The point a posted image button chose on the incident's map, or why there is none. */
+const pickedPoint = (tiles: FolderMapTiles, i: Incident, body: Form) => {
+  if (i.latitude === null || i.longitude === null) throw new PickRefused('incident.pickNoMap');
+  const x = offset(field(body, 'pick.x'));
+  const y = offset(field(body, 'pick.y'));
+  // A keyboard press on an image button sends (0, 0): no point was chosen.
+  if (x === 0 && y === 0) throw new PickRefused('incident.pickNoPoint');
+  const point =
+    x === undefined || y === undefined
+      ? undefined
+      : pixelToPoint(mapFrame(i.latitude, i.longitude, tiles.zoom), x, y);
+  if (!point) throw new PickRefused('incident.pickOutside');
+  return point;
+};
+
+/**
+ * The map as a standalone SVG image for the image button: an image loaded this way may not fetch
+ * anything, so the node's own tiles are put in as data: URIs. Drawn exactly as the page's map.
+ */
+const mapImage = async (tiles: FolderMapTiles, latitude: number, longitude: number): Promise<string> => {
+  const { x, y } = project(latitude, longitude, tiles.zoom);
+  const tx = Math.floor(x);
+  const ty = Math.floor(y);
+  const n = 2 ** tiles.zoom;
+  const images: string[] = [];
+  for (let dy = -1; dy <= 1; dy += 1) {
+    for (let dx = -1; dx <= 1; dx += 1) {
+      const cx = (((tx + dx) % n) + n) % n;
+      const cy = ty + dy;
+      if (cy < 0 || cy >= n) continue;
+      const png = await tiles.tile(tiles.zoom, cx, cy);
+      if (!png) continue;
+      images.push(
+        `<image href="data:image/png;base64,${Buffer.from(png).toString('base64')}" x="${(dx + 1) * TILE}" y="${(dy + 1) * TILE}" width="${TILE}" height="${TILE}"/>`,
+      );
+    }
+  }
+  const px = (x - tx + 1) * TILE;
+  const py = (y - ty + 1) * TILE;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${MAP_SIZE}" height="${MAP_SIZE}" viewBox="${MAP_OFFSET} ${MAP_OFFSET} ${MAP_SIZE} ${MAP_SIZE}"><rect x="${MAP_OFFSET}" y="${MAP_OFFSET}" width="${MAP_SIZE}" height="${MAP_SIZE}" fill="#eef"/>${images.join('')}<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="9" fill="#c0392b" stroke="#fff" stroke-width="3"/></svg>`;
+};
+
+/** In place of the drawn map, for those who may edit: the map as an image button that sets the place. */
+const mapPicker = (c: Context<AppEnv>, i: Incident): MapTiles => ({
+  render: () => {
+    const t = c.get('t');
+    return html`<form method="post" action="/incidents/${i.id}/location" class="map-pick">${csrfField(c)}<div class="table-scroll"><input type="image" name="pick" src="/incidents/${i.id}/map.svg" width="${MAP_SIZE}" height="${MAP_SIZE}" alt="${t(
+      'incident.pickAlt',
+    )}" aria-describedby="pick-help"></div><p class="muted" id="pick-help">${t('incident.pickHelp')}</p></form>`;
+  },
 });
 
 const when = (i: Incident): string => (i.occurredTo ? `${i.occurredFrom} – ${i.occurredTo}` : i.occurredFrom);
@@ -143,11 +269,14 @@ const listPage = async (
   const edit = view.may['incident.edit'];
   const [details, suspects, compartments] = await Promise.all([
     Promise.all(incidents.map((i) => cases.incident(actor, i.id))),
-    cases.suspects(actor, caseId),
+    // The list of suspects is for naming perpetrators in the form; readers get each incident's own.
+    edit ? cases.suspects(actor, caseId) : Promise.resolve([] as Suspect[]),
     cases.compartments(actor, caseId),
   ]);
   const compartmentName = new Map(compartments.map((k) => [k.id, k.name]));
-  const suspectName = new Map(suspects.map((s) => [s.id, s.name]));
+  const suspectName = new Map(
+    [...suspects, ...details.flatMap((d) => d.suspects)].map((s) => [s.id as string, s.name]),
+  );
   const table = html`<div class="table-scroll"><table class="incidents"><thead><tr><th scope="col">${t('incident.when')}</th><th scope="col">${t(
     'incident.place',
   )}</th><th scope="col">${t('incident.title')}</th><th scope="col">${t('incident.acts')}</th><th scope="col">${t(
@@ -281,7 +410,7 @@ ${fact(t('incident.updated'), formatDate(locale, i.updatedAt))}
 ${
   i.latitude !== null && i.longitude !== null
     ? locationView(t, locale, i.latitude, i.longitude, {
-        ...(node.mapTiles ? { tiles: node.mapTiles } : {}),
+        ...(node.mapTiles ? { tiles: edit ? mapPicker(c, i) : node.mapTiles } : {}),
         id: 'incident-geo',
       })
     : html`<p class="muted">${t('incident.noCoordinates')}</p>`
@@ -333,6 +462,62 @@ export const registerIncidents = (r: PageRoutes) => {
       return `/incidents/${incident.id}?done=saved`;
     }, incidentPage),
   );
+
+  // The map of an incident as an image of its own (for the image button that picks a new place).
+  r.get('/incidents/:id/map.svg', 'case.read', async (c) => {
+    const tiles = c.get('node').mapTiles;
+    const { incident: i } = await c.get('cases').incident(c.get('auth')!.actor, c.req.param('id'));
+    if (!tiles || i.latitude === null || i.longitude === null) return c.text('no map for this incident', 404);
+    // An SVG image document: nothing to run, nothing to fetch but its own data: tiles.
+    c.header('Content-Security-Policy', "default-src 'none'; img-src data:");
+    return c.body(await mapImage(tiles, i.latitude, i.longitude), 200, {
+      'Content-Type': 'image/svg+xml; charset=utf-8',
+    });
+  });
+
+  // A click on the map: the browser sends the pixel as pick.x and pick.y; the incident moves there.
+  const saveLocation = formAction(
+    async (c, body) => {
+      const actor = c.get('auth')!.actor;
+      const cases = c.get('cases');
+      const { incident: i } = await cases.incident(actor, c.req.param('id'));
+      if (!(await cases.view(actor, i.caseId)).may['incident.edit'])
+        throw new AccordError('forbidden', 'not allowed on this case');
+      const tiles = c.get('node').mapTiles;
+      if (!tiles) throw new PickRefused('incident.pickNoMap');
+      const { latitude, longitude } = pickedPoint(tiles, i, body);
+      await cases.saveIncident(
+        actor,
+        i.caseId,
+        {
+          title: i.title,
+          occurredFrom: i.occurredFrom,
+          occurredTo: i.occurredTo,
+          place: i.place,
+          latitude,
+          longitude,
+          acts: [...i.acts],
+          victims: [...i.victims],
+          perpetratorIds: [...i.perpetratorIds],
+          perpetratorsOther: i.perpetratorsOther,
+          sources: i.sources,
+          compartmentId: i.compartmentId,
+        },
+        i.id,
+      );
+      return `/incidents/${i.id}?done=located#h-place`;
+    },
+    // A refusal shows the page again, without the pick as a draft of the edit form.
+    (c, o) => incidentPage(c, { notices: o.notices, status: o.status }),
+  );
+  r.post('/incidents/:id/location', 'case.read', async (c) => {
+    try {
+      return await saveLocation(c);
+    } catch (e) {
+      if (!(e instanceof PickRefused)) throw e;
+      return incidentPage(c, { notices: [{ kind: 'error', text: c.get('t')(e.key) }], status: 400 });
+    }
+  });
 
   r.post(
     '/incidents/:id/items',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { actorOf, type CaseId } from '@accord/core';
 import type { Browser, Page } from 'playwright-core';
 import { legalFixture } from '../../http/legal-fixture.ts';
+import { initDataFolder } from '../../node/data-folder.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../node/demo.ts';
-import type { RunningServer } from '../../server.ts';
+import { type RunningServer, startServer } from '../../server.ts';
 import {
   launchChromium,
   offlinePage,
@@ -18,6 +19,8 @@ import {
 } from '../../testing/browser.ts';
 import { TestClient } from '../../testing/client.ts';
 import { createTestNode, describeEachDatabase, type TestNode } from '../../testing/harness.ts';
+import { project } from '../map-tiles.ts';
+import { mapFrame, pixelToPoint } from './incidents.ts';
 
 /**
  * The incident and proof-matrix pages without JavaScript, on both databases: every form with its
@@ -80,6 +83,68 @@ const formsHaveCsrf = (page: string) => {
   assert.ok(forms.length > 0);
   for (const f of forms) assert.match(f[1]!, /name="_csrf" value="[^"]+"/, f[0].slice(0, 200));
 };
+
+// ── picking a place on the incident map ──────────────────────────────────────────────────────
+
+describe('the incident map picker: from a pixel of the map image to coordinates', () => {
+  /** The standard slippy-map formulas for a point in tile units (OpenStreetMap wiki). */
+  const tileToPoint = (x: number, y: number, zoom: number) => {
+    const n = 2 ** zoom;
+    return {
+      latitude: Number(((Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI).toFixed(7)),
+      longitude: Number(((x / n) * 360 - 180).toFixed(7)),
+    };
+  };
+
+  it('the image centre is the centre of the point’s tile; the image is the middle of the 3 × 3 tiles', () => {
+    const [lat, lon, zoom] = [50.0336, 36.3497, 15];
+    const { x, y } = project(lat, lon, zoom);
+    const [tx, ty] = [Math.floor(x), Math.floor(y)];
+    const frame = mapFrame(lat, lon, zoom);
+    assert.deepEqual(pixelToPoint(frame, 256, 256), tileToPoint(tx + 0.5, ty + 0.5, zoom));
+    // The drawing starts 128 pixels into the grid of 3 × 3 tiles: pixel (128, 128) is the north-west
+    // corner of the point's tile, (384, 384) its south-east corner, (0, 0) the middle of the tile
+    // north-west of it.
+    assert.deepEqual(pixelToPoint(frame, 128, 128), tileToPoint(tx, ty, zoom));
+    assert.deepEqual(pixelToPoint(frame, 384, 384), tileToPoint(tx + 1, ty + 1, zoom));
+    assert.deepEqual(pixelToPoint(frame, 0, 0), tileToPoint(tx - 0.5, ty - 0.5, zoom));
+    // And back: the point of a pixel is drawn on that pixel (to 7 decimal places of a degree).
+    for (const [px, py] of [
+      [17, 480],
+      [300, 200],
+      [511, 3],
+    ] as const) {
+      const point = pixelToPoint(frame, px, py)!;
+      const back = project(point.latitude, point.longitude, zoom);
+      assert.ok(Math.abs((back.x - frame.left) * 256 - px) < 0.01, `x of (${px}, ${py})`);
+      assert.ok(Math.abs((back.y - frame.top) * 256 - py) < 0.01, `y of (${px}, ${py})`);
+    }
+  });
+
+  it('known points at zoom 1, the antimeridian, the poles, and pixels outside the image', () => {
+    // Around (0, 0) at zoom 1 the image shows the middle of the world: its centre is the centre of
+    // the south-east quarter, (128, 128) is (0, 0) itself, and (0, 0) is 90° W on the latitude whose
+    // Mercator y is a quarter of the world (atan(sinh(π/2)) = 66.5132604°).
+    const world = mapFrame(0, 0, 1);
+    assert.deepEqual(pixelToPoint(world, 128, 128), { latitude: 0, longitude: 0 });
+    assert.deepEqual(pixelToPoint(world, 256, 256), { latitude: -66.5132604, longitude: 90 });
+    assert.deepEqual(pixelToPoint(world, 0, 0), { latitude: 66.5132604, longitude: -90 });
+    // East of 180° the longitude goes on from 180° W.
+    const east = pixelToPoint(mapFrame(0, 179.9, 1), 511, 256)!;
+    assert.ok(east.longitude < 0 && east.longitude >= -180, String(east.longitude));
+    // North of the projection's edge no tile is drawn and there is no point.
+    assert.equal(pixelToPoint(mapFrame(80, 0, 1), 10, 10), undefined);
+    for (const [px, py] of [
+      [512, 10],
+      [10, 512],
+      [-1, 10],
+      [10, -0.5],
+      [Number.NaN, 3],
+    ] as const) {
+      assert.equal(pixelToPoint(world, px, py), undefined, `(${px}, ${py})`);
+    }
+  });
+});
 
 describeEachDatabase('incident and proof matrix pages', (create, name) => {
   let n: TestNode;
@@ -239,10 +304,102 @@ describeEachDatabase('incident and proof matrix pages', (create, name) => {
       /<li><span dir="auto">Artillery strike on a school<\/span><\/li><li><span dir="auto">Killing of civilians<\/span><\/li>/,
     );
     assert.match(page, /<span class="ltr">V-0012, V-0013<\/span>/);
-    // The place on a map of the node's own tiles, with the coordinates in words.
+    // The place on a map of the node's own tiles (for an editor, one to click on: below), with the
+    // coordinates in words.
     assert.match(page, /50\.0336° N, 36\.3497° E/);
-    assert.match(page, /<svg class="map"[^>]*>.*<image href="\/map\/tiles\/15\/\d+\/\d+\.png"/s);
+    assert.match(page, /<input type="image" name="pick" src="\/incidents\/[0-9a-f-]{36}\/map\.svg"/);
     assert.match(page, /value="geo:50\.0336,36\.3497"/);
+  });
+
+  it('moves an incident with a click on its map: an image button sends pick.x and pick.y, no script', async () => {
+    const c = client('demo-investigator');
+    const page = await html(await c.get(`/incidents/${incidentId}`));
+    selfContained(page);
+    formsHaveCsrf(page);
+    // For an editor the map is an image button in a form of its own, with the coordinates in words.
+    assert.match(
+      page,
+      new RegExp(
+        `<form method="post" action="/incidents/${incidentId}/location" class="map-pick"><input type="hidden" name="_csrf" value="[^"]+"><div class="table-scroll"><input type="image" name="pick" src="/incidents/${incidentId}/map\\.svg" width="512" height="512" alt="Map around the place of the incident: select a point to move the incident there" aria-describedby="pick-help">`,
+      ),
+    );
+    assert.match(page, /50\.0336° N, 36\.3497° E/);
+    // The image: the same drawing as the page's map, with the tiles inside it (an image may fetch
+    // nothing; this folder has no tiles, so only the background and the marker).
+    const svg = await c.get(`/incidents/${incidentId}/map.svg`);
+    assert.equal(svg.status, 200);
+    assert.equal(svg.headers.get('Content-Type'), 'image/svg+xml; charset=utf-8');
+    assert.equal(svg.headers.get('Content-Security-Policy'), "default-src 'none'; img-src data:");
+    const drawing = await svg.text();
+    assert.match(
+      drawing,
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="512" height="512" viewBox="128 128 512 512">/,
+    );
+    const { x, y } = project(50.0336, 36.3497, 15);
+    const marker = /<circle cx="([\d.]+)" cy="([\d.]+)"/.exec(drawing);
+    assert.equal(marker?.[1], ((x - Math.floor(x) + 1) * 256).toFixed(1));
+    assert.equal(marker?.[2], ((y - Math.floor(y) + 1) * 256).toFixed(1));
+    assert.doesNotMatch(drawing, /<script|href="(?!data:)/);
+
+    // Readers who may not edit get the drawn map; others get what a missing incident gets.
+    const advocate = client('demo-advocate');
+    const read = await html(await advocate.get(`/incidents/${incidentId}`));
+    assert.match(read, /<svg class="map"[^>]*>.*<image href="\/map\/tiles\/15\/\d+\/\d+\.png"/s);
+    assert.doesNotMatch(read, /name="pick"/);
+    const notAllowed = await html(
+      await advocate.postForm(`/incidents/${incidentId}/location`, { 'pick.x': '300', 'pick.y': '200' }),
+      403,
+    );
+    assert.match(alertOf(notAllowed), /You do not have access/);
+    const outsider = client('outsider');
+    const missing = await html(await outsider.get(`/incidents/${NOWHERE}`), 404);
+    assert.equal(await html(await outsider.get(`/incidents/${incidentId}/map.svg`), 404), missing);
+    assert.equal(
+      await html(
+        await outsider.postForm(`/incidents/${incidentId}/location`, { 'pick.x': '300', 'pick.y': '200' }),
+        404,
+      ),
+      missing,
+    );
+
+    // Refused: outside the image, not a pixel, and (0, 0), which is what a key press sends.
+    const before = (await n.node.cases.incident(OPERATOR, incidentId)).incident;
+    const refusedPicks: Record<string, string>[] = [
+      { 'pick.x': '512', 'pick.y': '10' },
+      { 'pick.x': '10', 'pick.y': '9999' },
+      { 'pick.x': '-3', 'pick.y': '10' },
+      { 'pick.x': 'abc', 'pick.y': '10' },
+      {},
+    ];
+    for (const pick of refusedPicks) {
+      const refused = await html(await c.postForm(`/incidents/${incidentId}/location`, pick), 400);
+      assert.equal(
+        alertOf(refused),
+        'The point chosen is not on the map. Select a point on the map, or type the coordinates in the edit form.',
+        JSON.stringify(pick),
+      );
+    }
+    const key = await html(
+      await c.postForm(`/incidents/${incidentId}/location`, { 'pick.x': '0', 'pick.y': '0' }),
+      400,
+    );
+    assert.match(alertOf(key), /^No point was chosen on the map/);
+    assert.deepEqual((await n.node.cases.incident(OPERATOR, incidentId)).incident, before, 'nothing saved');
+
+    // A click at (300, 200): the incident moves to the point under that pixel, nothing else changes.
+    const expected = pixelToPoint(mapFrame(50.0336, 36.3497, 15), 300, 200)!;
+    redirect(
+      await c.postForm(`/incidents/${incidentId}/location`, { 'pick.x': '300', 'pick.y': '200' }),
+      new RegExp(`^/incidents/${incidentId}\\?done=located#h-place$`),
+    );
+    const after = (await n.node.cases.incident(OPERATOR, incidentId)).incident;
+    assert.equal(after.latitude, expected.latitude);
+    assert.equal(after.longitude, expected.longitude);
+    const unchanged = <T extends object>(i: T) => ({ ...i, latitude: 0, longitude: 0, updatedAt: '' });
+    assert.deepEqual(unchanged(after), unchanged(before));
+    const moved = await html(await c.get(`/incidents/${incidentId}?done=located`));
+    assert.equal(statusOf(moved), 'The place of the incident was moved to the point chosen on the map.');
+    assert.match(moved, new RegExp(`value="geo:${expected.latitude},${expected.longitude}"`));
   });
 
   it('edits an incident: perpetrators from the suspects and in words, compartment; errors keep the form open', async () => {
@@ -1107,6 +1264,7 @@ describe('proof matrix pages in Chromium', () => {
   it('the incident editor, with the place as coordinates (no tiles on this node)', async () => {
     await page.goto(`${server.url}/incidents/${incidentId}`);
     assert.match((await page.locator('[data-coordinates]').textContent()) ?? '', /50\.0336° N, 36\.3497° E/);
+    assert.equal(await page.locator('input[name="pick"], svg.map').count(), 0, 'no map without tiles');
     await page.click('#edit > summary');
     assert.equal(await page.locator('#e-title').inputValue(), 'Shelling of School No. 12');
     assert.equal(await page.locator('input[name="perpetratorIds"]').first().isChecked(), true);
@@ -1141,5 +1299,97 @@ describe('proof matrix pages in Chromium', () => {
   it('loaded nothing from outside the node, and nothing failed in the page', () => {
     assert.deepEqual(external, []);
     assert.deepEqual(problems, []);
+  });
+});
+
+/**
+ * The map picker in Chromium with JavaScript off, on a node with a tile folder: the SVG image (its
+ * tiles inside as data: URIs) is shown at its own size, and a click sends the pixel the server
+ * turns into the point under it; a key press on the image button is refused.
+ */
+describe('the incident map picker in Chromium', () => {
+  // A 1 × 1 PNG, drawn over the whole tile.
+  const PNG = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  let root: string;
+  let server: RunningServer;
+  let browser: Browser;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'accord-browser-map-'));
+    const tiles = join(root, 'tiles');
+    const { x, y } = project(50.0336, 36.3497, 15);
+    for (let dx = -1; dx <= 1; dx += 1) {
+      const column = join(tiles, '15', String(Math.floor(x) + dx));
+      await mkdir(column, { recursive: true });
+      for (let dy = -1; dy <= 1; dy += 1) await writeFile(join(column, `${Math.floor(y) + dy}.png`), PNG);
+    }
+    const dataDir = join(root, 'data');
+    await initDataFolder(dataDir);
+    server = await startServer({
+      dataDir,
+      databaseUrl: undefined,
+      host: '127.0.0.1',
+      port: 0,
+      secureCookies: false,
+      logLevel: 'silent',
+      bodyLimitBytes: 65536,
+      mapTilesDir: tiles,
+    });
+    await seedDemo(server.node);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('a click on the map moves the incident to the point under the pointer', async () => {
+    const { cases, accounts } = server.node;
+    const lead = actorOf((await accounts.listUsers(OPERATOR)).find((u) => u.username === 'demo-legal')!);
+    const caseId = (await cases.list(lead))[0]!.id as CaseId;
+    const { id } = await cases.saveIncident(lead, caseId, {
+      title: 'Shelling of School No. 12',
+      occurredFrom: '2022-03-09',
+      latitude: '50.0336',
+      longitude: '36.3497',
+    });
+    const { page, external, problems } = await offlinePage(browser, server.url, { width: 1280 });
+    await signInFirstTime(page, server.url, 'demo-legal');
+    await page.goto(`${server.url}/incidents/${id}`);
+    const pick = page.locator('input[type="image"][name="pick"]');
+    const box = await pick.boundingBox();
+    assert.deepEqual([box?.width, box?.height], [512, 512], 'shown at its own size');
+    await page.screenshot({ path: join(SHOTS, 'incident-map-pick.png'), fullPage: true });
+    const expected = pixelToPoint(mapFrame(50.0336, 36.3497, 15), 300, 200)!;
+    await pick.click({ position: { x: 300, y: 200 } });
+    assert.equal(new URL(page.url()).search, '?done=located');
+    assert.equal(
+      (await page.locator('.notice-info').textContent())?.trim(),
+      'The place of the incident was moved to the point chosen on the map.',
+    );
+    const { incident } = await cases.incident(OPERATOR, id);
+    assert.deepEqual({ latitude: incident.latitude, longitude: incident.longitude }, expected);
+    // On a narrow screen the map keeps its size (and scrolls), so the pixels still mean the same.
+    await page.setViewportSize({ width: 360, height: 800 });
+    assert.equal((await pick.boundingBox())?.width, 512);
+    // A key press sends (0, 0): refused, the place stays.
+    await pick.focus();
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(
+      (await page.locator('.notice-error').textContent()) ?? '',
+      /^No point was chosen on the map/,
+    );
+    assert.deepEqual((await cases.incident(OPERATOR, id)).incident, incident);
+    assert.deepEqual(external, []);
+    assert.deepEqual(
+      problems,
+      ['Failed to load resource: the server responded with a status of 400 (Bad Request)'],
+      'only the refused key press',
+    );
+    await page.context().close();
   });
 });

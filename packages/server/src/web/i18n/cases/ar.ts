@@ -42,6 +42,7 @@ export const casesAr: CasesCatalogue = {
   'case.category.derivatives': 'النسخ المشتقة (النسخ المنقحة والتفريغات والترجمات)',
   'case.category.incidents': 'الوقائع',
   'case.category.analysis': 'التحليل (مصفوفة الإثبات وتقارير الثغرات)',
+  'case.category.witnesses': 'الشهود (الأسماء المستعارة والموافقة والإفادات)',
   'case.basis.bilateral': 'اتفاق ثنائي بين دولتين',
   'case.basis.eu_jit_model': 'الاتفاق النموذجي للاتحاد الأوروبي لفريق تحقيق مشترك',
   'case.basis.icc_cooperation': 'التعاون مع المحكمة الجنائية الدولية',
@@ -155,7 +156,7 @@ export const casesAr: CasesCatalogue = {
   'case.agreements.name': 'عنوان الاتفاق',
   'case.agreements.startsOn': 'يبدأ سريانه في',
   'case.agreements.endsOn': 'ينتهي في',
-  'case.agreements.endsOnHelp': 'اتركه فارغًا إذا كان ساريًا حتى إشعار آخر.',
+  'case.agreements.endsOnHelp': 'أول يوم لا يعود فيه ساريًا. اتركه فارغًا إن كان ساريًا حتى إشعار آخر.',
   'case.agreements.participantsHelp': 'حدّد كل منظمة مشاركة، واذكر بلدها وما يجوز لها تلقيه.',
   'case.agreements.participates': 'طرف في الاتفاق',
   'case.agreements.leadSeesAll': 'ترى المنظمة القائدة كل ما في القضية مهما كان ما تتلقاه هنا.',
@@ -188,4 +189,14 @@ export const casesAr: CasesCatalogue = {
   'reason.compartment_empty': 'يحتاج القسم المغلق إلى عضو واحد على الأقل.',
   'case.error.forbidden': 'دورك في هذه القضية لا يسمح بذلك.',
   'case.error.badId': 'هذا الرابط خاطئ أو قديم.',
+  // Upload into a compartment; ending an agreement today.
+  'case.upload.compartment': 'الحيّز المقيَّد (اختياري)',
+  'case.upload.generalArea': 'المساحة العامة للقضية (بلا حيّز مقيَّد)',
+  'case.upload.compartmentHelp':
+    'لا يرى الملفات الموضوعة في حيّز مقيَّد إلا أعضاؤه. اختر حيّزًا مقيَّدًا من القضية المحددة أعلاه.',
+  'case.upload.noCompartment': 'هذا الحيّز المقيَّد ليس من القضية المختارة، أو لست من أعضائه.',
+  'case.agreements.endToday': 'إنهاء الاتفاق اليوم',
+  'case.agreements.endTodayHelp': 'يُنهيه الآن: ابتداءً من اليوم لا يتلقى المشاركون فيه شيئًا بموجبه.',
+  'case.done.agreementEnded': 'انتهى الاتفاق: لم يعد المشاركون فيه يتلقون شيئًا بموجبه.',
+  'reason.agreement_ended': 'انتهى هذا الاتفاق من قبل.',
 };

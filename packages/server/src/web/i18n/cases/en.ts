@@ -43,6 +43,7 @@ export const casesEn = {
   'case.category.derivatives': 'Derived copies (redactions, transcripts, translations)',
   'case.category.incidents': 'Incidents',
   'case.category.analysis': 'Analysis (proof matrix and gap reports)',
+  'case.category.witnesses': 'Witnesses (pseudonyms, consent, statements)',
   'case.basis.bilateral': 'Bilateral agreement between states',
   'case.basis.eu_jit_model': 'EU model agreement for a joint investigation team',
   'case.basis.icc_cooperation': 'Cooperation with the International Criminal Court',
@@ -163,7 +164,8 @@ export const casesEn = {
   'case.agreements.name': 'Title of the agreement',
   'case.agreements.startsOn': 'Starts on',
   'case.agreements.endsOn': 'Ends on',
-  'case.agreements.endsOnHelp': 'Leave empty if it runs until further notice.',
+  'case.agreements.endsOnHelp':
+    'The first day it no longer applies. Leave empty if it runs until further notice.',
   'case.agreements.participantsHelp':
     'Tick each organisation that takes part, give its country and what it may receive.',
   'case.agreements.participates': 'Takes part in the agreement',
@@ -200,6 +202,17 @@ export const casesEn = {
   'reason.compartment_empty': 'A compartment needs at least one member.',
   'case.error.forbidden': 'Your role on this case does not allow this.',
   'case.error.badId': 'This link is broken or out of date.',
+  // Upload into a compartment; ending an agreement today.
+  'case.upload.compartment': 'Compartment (optional)',
+  'case.upload.generalArea': 'General area of the case (no compartment)',
+  'case.upload.compartmentHelp':
+    'Files put in a compartment are seen only by its members. Choose a compartment of the case selected above.',
+  'case.upload.noCompartment':
+    'This compartment is not part of the chosen case, or you are not one of its members.',
+  'case.agreements.endToday': 'End the agreement today',
+  'case.agreements.endTodayHelp': 'Ends it now: from today its participants receive nothing more under it.',
+  'case.done.agreementEnded': 'The agreement has ended: its participants receive nothing more under it.',
+  'reason.agreement_ended': 'This agreement has already ended.',
 } as const;
 
 export type CasesCatalogue = Readonly<Record<keyof typeof casesEn, string>>;

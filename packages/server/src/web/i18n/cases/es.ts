@@ -43,6 +43,7 @@ export const casesEs: CasesCatalogue = {
   'case.category.derivatives': 'Copias derivadas (versiones censuradas, transcripciones, traducciones)',
   'case.category.incidents': 'Hechos',
   'case.category.analysis': 'Análisis (matriz probatoria e informes de lagunas)',
+  'case.category.witnesses': 'Testigos (seudónimos, consentimiento, declaraciones)',
   'case.basis.bilateral': 'Acuerdo bilateral entre Estados',
   'case.basis.eu_jit_model': 'Modelo de acuerdo de la UE para un equipo conjunto de investigación',
   'case.basis.icc_cooperation': 'Cooperación con la Corte Penal Internacional',
@@ -159,7 +160,8 @@ export const casesEs: CasesCatalogue = {
   'case.agreements.name': 'Título del acuerdo',
   'case.agreements.startsOn': 'Entra en vigor el',
   'case.agreements.endsOn': 'Termina el',
-  'case.agreements.endsOnHelp': 'Déjelo vacío si rige hasta nuevo aviso.',
+  'case.agreements.endsOnHelp':
+    'El primer día en que ya no se aplica. Déjelo vacío si rige hasta nuevo aviso.',
   'case.agreements.participantsHelp':
     'Marque cada organización participante, indique su país y lo que puede recibir.',
   'case.agreements.participates': 'Participa en el acuerdo',
@@ -195,4 +197,17 @@ export const casesEs: CasesCatalogue = {
   'reason.compartment_empty': 'Un compartimento necesita al menos un miembro.',
   'case.error.forbidden': 'Su función en esta causa no lo permite.',
   'case.error.badId': 'Este enlace es erróneo o está desactualizado.',
+  // Upload into a compartment; ending an agreement today.
+  'case.upload.compartment': 'Compartimento (opcional)',
+  'case.upload.generalArea': 'Área general del caso (sin compartimento)',
+  'case.upload.compartmentHelp':
+    'Los archivos colocados en un compartimento solo los ven sus miembros. Elija un compartimento del caso seleccionado arriba.',
+  'case.upload.noCompartment':
+    'Este compartimento no pertenece al caso elegido, o usted no es miembro de él.',
+  'case.agreements.endToday': 'Terminar el acuerdo hoy',
+  'case.agreements.endTodayHelp':
+    'Le pone fin ahora: desde hoy sus participantes ya no reciben nada en virtud de él.',
+  'case.done.agreementEnded':
+    'El acuerdo ha terminado: sus participantes ya no reciben nada en virtud de él.',
+  'reason.agreement_ended': 'Este acuerdo ya ha terminado.',
 };

@@ -44,6 +44,7 @@ export const casesFr: CasesCatalogue = {
   'case.category.derivatives': 'Copies dérivées (caviardages, transcriptions, traductions)',
   'case.category.incidents': 'Faits',
   'case.category.analysis': 'Analyse (matrice de la preuve et lacunes)',
+  'case.category.witnesses': 'Témoins (pseudonymes, consentement, déclarations)',
   'case.basis.bilateral': 'Accord bilatéral entre États',
   'case.basis.eu_jit_model': 'Modèle d’accord de l’UE pour une équipe commune d’enquête',
   'case.basis.icc_cooperation': 'Coopération avec la Cour pénale internationale',
@@ -160,7 +161,8 @@ export const casesFr: CasesCatalogue = {
   'case.agreements.name': 'Intitulé de l’accord',
   'case.agreements.startsOn': 'Prend effet le',
   'case.agreements.endsOn': 'Prend fin le',
-  'case.agreements.endsOnHelp': 'Laisser vide s’il court jusqu’à nouvel ordre.',
+  'case.agreements.endsOnHelp':
+    'Le premier jour où il ne s’applique plus. Laissez vide s’il court jusqu’à nouvel ordre.',
   'case.agreements.participantsHelp':
     'Cochez chaque organisation partie à l’accord, indiquez son pays et ce qu’elle peut recevoir.',
   'case.agreements.participates': 'Partie à l’accord',
@@ -197,4 +199,16 @@ export const casesFr: CasesCatalogue = {
   'reason.compartment_empty': 'Un compartiment doit avoir au moins un membre.',
   'case.error.forbidden': 'Votre rôle dans cette affaire ne le permet pas.',
   'case.error.badId': 'Ce lien est erroné ou périmé.',
+  // Upload into a compartment; ending an agreement today.
+  'case.upload.compartment': 'Compartiment (facultatif)',
+  'case.upload.generalArea': 'Espace général de l’affaire (sans compartiment)',
+  'case.upload.compartmentHelp':
+    'Les fichiers placés dans un compartiment ne sont visibles que par ses membres. Choisissez un compartiment de l’affaire sélectionnée ci-dessus.',
+  'case.upload.noCompartment':
+    'Ce compartiment n’appartient pas à l’affaire choisie, ou vous n’en êtes pas membre.',
+  'case.agreements.endToday': 'Mettre fin à l’accord aujourd’hui',
+  'case.agreements.endTodayHelp':
+    'Y met fin maintenant : dès aujourd’hui, ses participants ne reçoivent plus rien à ce titre.',
+  'case.done.agreementEnded': 'L’accord a pris fin : ses participants ne reçoivent plus rien à ce titre.',
+  'reason.agreement_ended': 'Cet accord a déjà pris fin.',
 };

@@ -42,6 +42,7 @@ export const casesUk: CasesCatalogue = {
   'case.category.derivatives': 'Похідні копії (знеособлені копії, розшифровки, переклади)',
   'case.category.incidents': 'Епізоди',
   'case.category.analysis': 'Аналітика (матриця доказів і звіти про прогалини)',
+  'case.category.witnesses': 'Свідки (псевдоніми, згода, показання)',
   'case.basis.bilateral': 'Двостороння угода між державами',
   'case.basis.eu_jit_model': 'Типова угода ЄС про спільну слідчу групу',
   'case.basis.icc_cooperation': 'Співпраця з Міжнародним кримінальним судом',
@@ -158,7 +159,8 @@ export const casesUk: CasesCatalogue = {
   'case.agreements.name': 'Назва угоди',
   'case.agreements.startsOn': 'Набуває чинності',
   'case.agreements.endsOn': 'Припиняє дію',
-  'case.agreements.endsOnHelp': 'Залиште порожнім, якщо угода діє до подальшого повідомлення.',
+  'case.agreements.endsOnHelp':
+    'Перший день, коли вона вже не діє. Залиште порожнім, якщо вона діє до подальшого повідомлення.',
   'case.agreements.participantsHelp':
     'Позначте кожну організацію-сторону, укажіть її країну та що вона може отримувати.',
   'case.agreements.participates': 'Сторона угоди',
@@ -194,4 +196,16 @@ export const casesUk: CasesCatalogue = {
   'reason.compartment_empty': 'Відсік повинен мати принаймні одного учасника.',
   'case.error.forbidden': 'Ваша роль у цій справі цього не дозволяє.',
   'case.error.badId': 'Це посилання хибне або застаріле.',
+  // Upload into a compartment; ending an agreement today.
+  'case.upload.compartment': 'Закритий розділ (необов’язково)',
+  'case.upload.generalArea': 'Загальна частина справи (без закритого розділу)',
+  'case.upload.compartmentHelp':
+    'Файли в закритому розділі бачать лише його учасники. Виберіть закритий розділ справи, вибраної вище.',
+  'case.upload.noCompartment':
+    'Цей закритий розділ не належить до вибраної справи, або ви не є його учасником.',
+  'case.agreements.endToday': 'Припинити угоду сьогодні',
+  'case.agreements.endTodayHelp':
+    'Припиняє її зараз: від сьогодні учасники більше нічого за нею не отримують.',
+  'case.done.agreementEnded': 'Угоду припинено: її учасники більше нічого за нею не отримують.',
+  'reason.agreement_ended': 'Ця угода вже припинила дію.',
 };

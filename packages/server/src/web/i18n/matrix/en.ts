@@ -42,6 +42,17 @@ export const matrixEn = {
   'incident.chooseItem': 'Evidence of the case',
   'incident.itemIdLabel': 'Or the identifier of an item',
   'incident.link': 'Link the item',
+  // Picking the place on the map
+  'incident.locatedMsg': 'The place of the incident was moved to the point chosen on the map.',
+  'incident.pickAlt': 'Map around the place of the incident: select a point to move the incident there',
+  'incident.pickHelp':
+    'Select a point on the map to move the incident there. The map shows the area around the recorded coordinates; to type coordinates, use the edit form below.',
+  'incident.pickOutside':
+    'The point chosen is not on the map. Select a point on the map, or type the coordinates in the edit form.',
+  'incident.pickNoPoint':
+    'No point was chosen on the map (a key press cannot choose one). Select a point with the mouse or by touch, or type the coordinates in the edit form.',
+  'incident.pickNoMap':
+    'There is no map for this incident to choose a point on. Type the coordinates in the edit form.',
 
   // The proof matrix
   'matrix.title': 'Proof matrix',

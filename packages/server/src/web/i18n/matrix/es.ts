@@ -42,6 +42,18 @@ export const matrixEs: MatrixCatalogue = {
   'incident.chooseItem': 'Pruebas del caso',
   'incident.itemIdLabel': 'O el identificador de un elemento',
   'incident.link': 'Vincular el elemento',
+  // Picking the place on the map
+  'incident.locatedMsg': 'El lugar del incidente se trasladó al punto elegido en el mapa.',
+  'incident.pickAlt':
+    'Mapa alrededor del lugar del incidente: seleccione un punto para trasladar allí el incidente',
+  'incident.pickHelp':
+    'Seleccione un punto en el mapa para trasladar allí el incidente. El mapa muestra los alrededores de las coordenadas registradas; para escribir coordenadas, use el formulario de edición de abajo.',
+  'incident.pickOutside':
+    'El punto elegido no está en el mapa. Seleccione un punto en el mapa o escriba las coordenadas en el formulario de edición.',
+  'incident.pickNoPoint':
+    'No se eligió ningún punto en el mapa (una tecla no puede elegirlo). Seleccione un punto con el ratón o con el dedo, o escriba las coordenadas en el formulario de edición.',
+  'incident.pickNoMap':
+    'No hay mapa en el que elegir un punto para este incidente. Escriba las coordenadas en el formulario de edición.',
 
   'matrix.title': 'Matriz de prueba',
   'matrix.pageTitle': 'Matriz de prueba: {case}',

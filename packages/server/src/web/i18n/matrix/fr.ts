@@ -43,6 +43,17 @@ export const matrixFr: MatrixCatalogue = {
   'incident.chooseItem': 'Preuves de l’affaire',
   'incident.itemIdLabel': 'Ou l’identifiant d’un élément',
   'incident.link': 'Rattacher l’élément',
+  // Picking the place on the map
+  'incident.locatedMsg': 'Le lieu du fait a été déplacé au point choisi sur la carte.',
+  'incident.pickAlt': 'Carte autour du lieu du fait : sélectionnez un point pour y déplacer le fait',
+  'incident.pickHelp':
+    'Sélectionnez un point sur la carte pour y déplacer le fait. La carte montre les environs des coordonnées enregistrées ; pour saisir des coordonnées, utilisez le formulaire de modification ci-dessous.',
+  'incident.pickOutside':
+    'Le point choisi n’est pas sur la carte. Sélectionnez un point sur la carte, ou saisissez les coordonnées dans le formulaire de modification.',
+  'incident.pickNoPoint':
+    'Aucun point n’a été choisi sur la carte (une touche du clavier ne peut pas en choisir). Sélectionnez un point à la souris ou au toucher, ou saisissez les coordonnées dans le formulaire de modification.',
+  'incident.pickNoMap':
+    'Il n’y a pas de carte sur laquelle choisir un point pour ce fait. Saisissez les coordonnées dans le formulaire de modification.',
 
   'matrix.title': 'Matrice de preuve',
   'matrix.pageTitle': 'Matrice de preuve : {case}',

@@ -1,0 +1,420 @@
+import type { Clock } from '../accounts/ports.ts';
+import type { Principal } from '../accounts/service.ts';
+import { parseText } from '../accounts/validate.ts';
+import type { CaseAccess } from '../cases/access.ts';
+import type { CaseItems } from '../cases/ports.ts';
+import { ROME_STATUTE } from '../cases/types.ts';
+import { optionalDate, optionalText, parseDate, parseList, parseRecordId } from '../cases/validate.ts';
+import type { ItemId, ItemRecord } from '../evidence/types.ts';
+import { parseItemId } from '../evidence/validate.ts';
+import type { LegalCatalogue } from '../legal/catalogue.ts';
+import { type CaseAction, decideConsent } from '../policy/policy.ts';
+import { AccordError, invalid, notFound } from '../shared/errors.ts';
+import { type CaseId, newId, type OrgId, parseCaseId, parseOrgId } from '../shared/ids.ts';
+import { normaliseForSearch } from '../shared/text.ts';
+import type { WitnessRepo } from './ports.ts';
+import {
+  CONSENT_PURPOSES,
+  CONSENT_STATES,
+  type ConsentEvent,
+  type ConsentPurpose,
+  type ConsentState,
+  RISK_LEVELS,
+  type RiskAssessment,
+  type Statement,
+  WITNESS_KINDS,
+  type Witness,
+  type WitnessIdentity,
+} from './types.ts';
+
+type Input = Readonly<Record<string, unknown>>;
+
+const choice =
+  <T extends string>(values: readonly T[], field: string, label: string) =>
+  (value: unknown): T => {
+    const v = typeof value === 'string' ? value.trim() : value;
+    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+    throw invalid(`${label} must be one of: ${values.join(', ')}`, { field, reason: 'choice_invalid' });
+  };
+const parseKind = choice(WITNESS_KINDS, 'kind', 'the kind of witness');
+const parsePurpose = choice(CONSENT_PURPOSES, 'purpose', 'the purpose');
+const parseState = choice(CONSENT_STATES, 'state', 'the consent');
+const parseLevel = choice(RISK_LEVELS, 'level', 'the risk level');
+
+const PSEUDONYM = /^[\p{Lu}\p{N}][\p{L}\p{N}._-]{0,39}$/u;
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/** The current consent: for each purpose and scope, the latest entry. */
+export const currentConsent = (history: readonly ConsentEvent[]): ConsentState[] => {
+  const latest = new Map<string, ConsentEvent>();
+  for (const e of [...history].sort((a, b) => a.seq - b.seq)) latest.set(`${e.purpose}\u0000${e.scope}`, e);
+  return [...latest.values()].map((e) => ({ purpose: e.purpose, scope: e.scope, state: e.state, at: e.at }));
+};
+
+/** A witness as a reader sees it: the identity and risks only for protection officers inside. */
+export interface WitnessView {
+  readonly witness: Witness;
+  readonly consent: readonly ConsentEvent[];
+  readonly current: readonly ConsentState[];
+  readonly statements: readonly Statement[];
+  /** Undefined when the reader may not open it (or there is none: `hasIdentity` tells which only inside). */
+  readonly identity: WitnessIdentity | undefined;
+  readonly risks: readonly RiskAssessment[] | undefined;
+  readonly may: { readonly edit: boolean; readonly protect: boolean };
+}
+
+/**
+ * Witnesses of a case: pseudonyms, consent (append-only, the latest word counts), statements
+ * ("tell it once"), and — for protection officers inside the protection compartment only — real
+ * identities and risk assessments. Exports ask it for consent and for the names never to let out.
+ */
+export class Witnesses {
+  readonly #repo: WitnessRepo;
+  readonly #access: CaseAccess;
+  readonly #items: CaseItems;
+  readonly #legal: () => LegalCatalogue;
+  readonly #clock: Clock;
+
+  constructor(deps: {
+    repo: WitnessRepo;
+    access: CaseAccess;
+    items: CaseItems;
+    legal: () => LegalCatalogue;
+    clock: Clock;
+  }) {
+    this.#repo = deps.repo;
+    this.#access = deps.access;
+    this.#items = deps.items;
+    this.#legal = deps.legal;
+    this.#clock = deps.clock;
+  }
+
+  async list(by: Principal, caseInput: unknown): Promise<Witness[]> {
+    const c = await this.#access.require(by, parseCaseId(caseInput), 'witness.read', { compartmentId: null });
+    return this.#repo.listWitnesses(c.id);
+  }
+
+  async view(by: Principal, idInput: unknown): Promise<WitnessView> {
+    const witness = await this.#witness(by, idInput, 'witness.read');
+    const [consent, statements, identity] = await Promise.all([
+      this.#repo.listConsent(witness.id),
+      this.#repo.listStatements(witness.id),
+      this.#repo.getIdentity(witness.id),
+    ]);
+    const c = await this.#access.require(by, witness.caseId, 'witness.read');
+    const edit = (await this.#access.decide(by, c, 'witness.edit', { compartmentId: null })).allowed;
+    const protect = (
+      await this.#access.decide(by, c, 'witness.protect', { compartmentId: identity?.compartmentId ?? null })
+    ).allowed;
+    // Statements pointing at items the reader may not see keep their record but not the link.
+    const shown: Statement[] = [];
+    for (const s of statements)
+      shown.push(s.itemId && !(await this.#canSee(by, s.itemId)) ? { ...s, itemId: null } : s);
+    return {
+      witness,
+      consent,
+      current: currentConsent(consent),
+      statements: shown,
+      identity: protect ? identity : undefined,
+      risks: protect ? await this.#repo.listRisks(witness.id) : undefined,
+      may: { edit, protect },
+    };
+  }
+
+  async create(by: Principal, caseInput: unknown, input: Input): Promise<Witness> {
+    const c = await this.#access.require(by, parseCaseId(caseInput), 'witness.edit', { compartmentId: null });
+    const existing = await this.#repo.listWitnesses(c.id);
+    let pseudonym: string;
+    if (typeof input.pseudonym === 'string' && input.pseudonym.trim() !== '') {
+      pseudonym = input.pseudonym.trim();
+      if (!PSEUDONYM.test(pseudonym)) {
+        throw invalid(
+          'a pseudonym starts with a capital letter or a digit and has no spaces (such as W-0421): never a name',
+          { field: 'pseudonym', reason: 'not_a_pseudonym' },
+        );
+      }
+    } else {
+      pseudonym = `W-${String((await this.#repo.lastPseudonymNumber(c.id)) + 1).padStart(4, '0')}`;
+    }
+    if (existing.some((w) => w.pseudonym.toLowerCase() === pseudonym.toLowerCase())) {
+      throw new AccordError('conflict', `this case already has a witness ${pseudonym}`, {
+        context: { reason: 'pseudonym_taken' },
+      });
+    }
+    const now = this.#now();
+    const witness: Witness = {
+      id: newId(),
+      caseId: c.id,
+      pseudonym,
+      kind: parseKind(input.kind ?? 'witness'),
+      languages: this.#languages(input.languages),
+      note: optionalText(input.note, 'note', 'the note', 4000),
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#repo.apply([{ type: 'witness', witness }]);
+    return witness;
+  }
+
+  async update(by: Principal, idInput: unknown, input: Input): Promise<Witness> {
+    const w = await this.#witness(by, idInput, 'witness.edit');
+    const witness: Witness = {
+      ...w,
+      kind: input.kind === undefined ? w.kind : parseKind(input.kind),
+      languages: input.languages === undefined ? w.languages : this.#languages(input.languages),
+      note: input.note === undefined ? w.note : optionalText(input.note, 'note', 'the note', 4000),
+      updatedAt: this.#now(),
+    };
+    await this.#repo.apply([{ type: 'witness', witness }]);
+    return witness;
+  }
+
+  /** Records (or replaces) the real identity, filed in a protection compartment. */
+  async setIdentity(by: Principal, idInput: unknown, input: Input): Promise<WitnessIdentity> {
+    const w = await this.#witness(by, idInput, 'witness.read');
+    const compartmentId = parseRecordId(input.compartmentId, 'compartmentId', 'the protection compartment');
+    const missing = `there is no compartment ${compartmentId} in this case`;
+    if (!(await this.#access.compartmentInCase(compartmentId, w.caseId))) throw notFound(missing);
+    await this.#access.require(by, w.caseId, 'witness.protect', { compartmentId }, missing);
+    const existing = await this.#repo.getIdentity(w.id);
+    if (existing && existing.compartmentId !== compartmentId) {
+      // Moving an identity needs the compartment it leaves as well.
+      await this.#access.require(
+        by,
+        w.caseId,
+        'witness.protect',
+        { compartmentId: existing.compartmentId },
+        missing,
+      );
+    }
+    const identity: WitnessIdentity = {
+      witnessId: w.id,
+      caseId: w.caseId,
+      compartmentId,
+      fullName: parseText(input.fullName, 'fullName', 'the full name', 300),
+      otherNames: parseList(input.otherNames, 'otherNames', 'the other names', { max: 20, maxLength: 300 }),
+      dateOfBirth: optionalDate(input.dateOfBirth, 'dateOfBirth', 'the date of birth'),
+      contact: optionalText(input.contact, 'contact', 'the contact details', 2000),
+      address: optionalText(input.address, 'address', 'the address', 2000),
+      note: optionalText(input.note, 'note', 'the note', 4000),
+      updatedAt: this.#now(),
+    };
+    await this.#repo.apply([{ type: 'identity', identity }]);
+    return identity;
+  }
+
+  /** Appends a consent entry: given or withdrawn, for one purpose (and jurisdiction or partner). */
+  async recordConsent(by: Principal, idInput: unknown, input: Input): Promise<ConsentState[]> {
+    const w = await this.#witness(by, idInput, 'witness.edit');
+    const purpose = parsePurpose(input.purpose);
+    const scope = await this.#scope(purpose, input.scope);
+    const consent: Omit<ConsentEvent, 'seq'> = {
+      id: newId(),
+      witnessId: w.id,
+      caseId: w.caseId,
+      purpose,
+      scope,
+      state: parseState(input.state),
+      at: this.#now(),
+      recordedBy: 'operator' in by ? null : by.userId,
+      via: 'advocate',
+      note: optionalText(input.note, 'note', 'the note', 2000),
+    };
+    await this.#repo.apply([{ type: 'consent', consent }]);
+    return currentConsent(await this.#repo.listConsent(w.id));
+  }
+
+  /** Records an interview or statement, with the consent as it stands now. */
+  async addStatement(by: Principal, idInput: unknown, input: Input): Promise<Statement> {
+    const w = await this.#witness(by, idInput, 'witness.edit');
+    let itemId: ItemId | null = null;
+    if (input.itemId !== undefined && input.itemId !== null && input.itemId !== '') {
+      const id = parseItemId(input.itemId) as ItemId;
+      const item = await this.#items.getItem(id);
+      if (!item || !(await this.#access.canSeeItem(by, item)))
+        throw notFound(`there is no evidence item ${id}`);
+      if (item.caseId !== w.caseId) throw invalid('the item belongs to another case', { field: 'itemId' });
+      itemId = item.id;
+    }
+    const orgId = input.orgId ? parseOrgId(input.orgId) : 'operator' in by ? undefined : by.orgId;
+    if (!orgId) throw invalid('name the organisation that took the statement', { field: 'orgId' });
+    if (!(await this.#items.holderExists(orgId, null))) throw notFound(`there is no organisation ${orgId}`);
+    const language = typeof input.language === 'string' ? input.language.trim() : '';
+    if (!LANGUAGE.test(language)) {
+      throw invalid('the language must be a language tag such as uk, ar or fr', { field: 'language' });
+    }
+    const statement: Statement = {
+      id: newId(),
+      witnessId: w.id,
+      caseId: w.caseId,
+      itemId,
+      takenOn: parseDate(input.takenOn, 'takenOn', 'the date it was taken'),
+      takenBy: parseText(input.takenBy, 'takenBy', 'who took it', 300),
+      orgId,
+      language,
+      interpreter: optionalText(input.interpreter, 'interpreter', 'the interpreter', 300),
+      consentAtTime: currentConsent(await this.#repo.listConsent(w.id)),
+      note: optionalText(input.note, 'note', 'the note', 4000),
+      createdAt: this.#now(),
+      createdBy: 'operator' in by ? null : by.userId,
+    };
+    await this.#repo.apply([{ type: 'statement', statement }]);
+    return statement;
+  }
+
+  async addRisk(by: Principal, idInput: unknown, input: Input): Promise<RiskAssessment> {
+    const w = await this.#witness(by, idInput, 'witness.read');
+    const identity = await this.#repo.getIdentity(w.id);
+    await this.#access.require(by, w.caseId, 'witness.protect', {
+      compartmentId: identity?.compartmentId ?? null,
+    });
+    const assessedOn = parseDate(input.assessedOn, 'assessedOn', 'the date of the assessment');
+    const reviewOn = parseDate(input.reviewOn, 'reviewOn', 'the review date');
+    if (reviewOn < assessedOn)
+      throw invalid('the review cannot come before the assessment', { field: 'reviewOn' });
+    const risk: RiskAssessment = {
+      id: newId(),
+      witnessId: w.id,
+      caseId: w.caseId,
+      level: parseLevel(input.level),
+      assessedOn,
+      threats: optionalText(input.threats, 'threats', 'the threats', 8000),
+      measures: optionalText(input.measures, 'measures', 'the protective measures', 8000),
+      reviewOn,
+      createdAt: this.#now(),
+      createdBy: 'operator' in by ? null : by.userId,
+    };
+    await this.#repo.apply([{ type: 'risk', risk }]);
+    return risk;
+  }
+
+  /** Witnesses whose latest risk assessment is due for review today or earlier (protection officers). */
+  async reviewsDue(by: Principal, caseInput: unknown): Promise<{ witness: Witness; risk: RiskAssessment }[]> {
+    const c = await this.#access.require(by, parseCaseId(caseInput), 'witness.protect');
+    const out: { witness: Witness; risk: RiskAssessment }[] = [];
+    for (const risk of await this.#repo.reviewsDue(c.id, this.#access.today())) {
+      const identity = await this.#repo.getIdentity(risk.witnessId);
+      const d = await this.#access.decide(by, c, 'witness.protect', {
+        compartmentId: identity?.compartmentId ?? null,
+      });
+      const witness = await this.#repo.getWitness(risk.witnessId);
+      if (d.allowed && witness) out.push({ witness, risk });
+    }
+    return out;
+  }
+
+  /**
+   * Before an export: every exported item that is (or was derived from) a witness's statement needs
+   * that witness's consent to sharing with the recipient organisation. Returns the names that must
+   * not appear anywhere in the bundle.
+   */
+  async checkExport(
+    caseId: CaseId,
+    items: readonly ItemRecord[],
+    recipientOrgId: OrgId | null,
+  ): Promise<{ protectedTerms: string[] }> {
+    const statements = await this.#repo.listCaseStatements(caseId);
+    if (statements.length > 0) {
+      const byItem = new Map<string, Statement[]>();
+      for (const s of statements) if (s.itemId) byItem.set(s.itemId, [...(byItem.get(s.itemId) ?? []), s]);
+      const witnessesOf = async (item: ItemRecord): Promise<Set<string>> => {
+        const out = new Set<string>();
+        let current: ItemRecord | undefined = item;
+        for (let depth = 0; current && depth < 64; depth++) {
+          for (const s of byItem.get(current.id) ?? []) out.add(s.witnessId);
+          current = current.derivedFrom ? await this.#items.getItem(current.derivedFrom) : undefined;
+        }
+        return out;
+      };
+      const concerned = new Set<string>();
+      for (const item of items) for (const w of await witnessesOf(item)) concerned.add(w);
+      if (concerned.size > 0) {
+        const pseudonyms: string[] = [];
+        for (const id of concerned) pseudonyms.push((await this.#repo.getWitness(id))?.pseudonym ?? id);
+        if (!recipientOrgId) {
+          throw invalid(
+            `name the recipient organisation: the export includes statements of ${pseudonyms.sort().join(', ')}, whose consent to sharing must be checked`,
+            { field: 'recipientOrgId', reason: 'recipient_org_needed' },
+          );
+        }
+        for (const id of concerned) {
+          const w = await this.#repo.getWitness(id);
+          const d = decideConsent(w?.pseudonym ?? id, currentConsent(await this.#repo.listConsent(id)), {
+            purpose: 'sharing',
+            scope: recipientOrgId,
+            label: 'sharing with the recipient organisation',
+          });
+          if (!d.allowed) {
+            throw new AccordError('forbidden', `consent missing: ${d.reason}; nothing was exported`, {
+              context: { reason: 'consent_missing' },
+            });
+          }
+        }
+      }
+    }
+    const terms = new Set<string>();
+    for (const identity of await this.#repo.listIdentities(caseId)) {
+      for (const name of [identity.fullName, ...identity.otherNames]) {
+        const t = normaliseForSearch(name);
+        if (t.length >= 3) terms.add(t);
+      }
+    }
+    return { protectedTerms: [...terms] };
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────
+
+  async #witness(by: Principal, value: unknown, action: CaseAction): Promise<Witness> {
+    const id = parseRecordId(value, 'witnessId', 'the witness id');
+    const w = await this.#repo.getWitness(id);
+    const missing = `there is no witness ${id}`;
+    if (!w) throw notFound(missing);
+    await this.#access.require(by, w.caseId, action, { compartmentId: null }, missing);
+    return w;
+  }
+
+  async #canSee(by: Principal, itemId: ItemId): Promise<boolean> {
+    const item = await this.#items.getItem(itemId);
+    return item !== undefined && (await this.#access.canSeeItem(by, item));
+  }
+
+  async #scope(purpose: ConsentPurpose, value: unknown): Promise<string> {
+    const text = typeof value === 'string' ? value.trim() : '';
+    switch (purpose) {
+      case 'prosecution': {
+        const code = text.toUpperCase();
+        if (code !== ROME_STATUTE && !this.#legal().jurisdiction(code)) {
+          throw invalid('consent to prosecution names a jurisdiction: ICC or a national profile such as DE', {
+            field: 'scope',
+            reason: 'unknown_jurisdiction',
+          });
+        }
+        return code;
+      }
+      case 'sharing': {
+        const orgId = parseOrgId(text);
+        if (!(await this.#items.holderExists(orgId, null)))
+          throw notFound(`there is no organisation ${orgId}`);
+        return orgId;
+      }
+      case 'investigation':
+      case 'public_reports':
+      case 'contact':
+        if (text !== '') throw invalid(`consent to ${purpose} has no scope`, { field: 'scope' });
+        return '';
+    }
+  }
+
+  #languages(value: unknown): string[] {
+    const list = parseList(value, 'languages', 'the languages', { max: 20, maxLength: 20, split: /[\s,]+/ });
+    for (const l of list) {
+      if (!LANGUAGE.test(l))
+        throw invalid(`"${l}" is not a language tag such as uk, ar or fr`, { field: 'languages' });
+    }
+    return list;
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+}

@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { after, before, it } from 'node:test';
+import { type Actor, actorOf, isAccordError, type Principal } from '@accord/core';
+import { writeBundle } from '../export/bundle-writer.ts';
+import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+
+/**
+ * Witnesses on both databases: pseudonyms everywhere, real identities only for protection officers
+ * inside the protection compartment, consent that the latest word decides and that exports check,
+ * and exports that never carry a protected witness's real name (searched for in the bundle's bytes).
+ */
+describeEachDatabase('witnesses: identities, consent, statements, protection', (create, name) => {
+  let n: TestNode;
+  let dir: string;
+  const operator = { operator: true } as const;
+  const actors = new Map<string, Actor>();
+  const orgs: Record<string, string> = {};
+  let caseId = '';
+  let compartmentId = '';
+  let witnessId = '';
+  let statementItem = '';
+  let redactedItem = '';
+  const REAL_NAME = 'Olena Petrivna Hrytsenko';
+
+  const as = (key: string): Principal => actors.get(key)!;
+  const bytes = (text: string) => Readable.from([Buffer.from(text)]);
+  const refusal = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+    } catch (e) {
+      if (!isAccordError(e)) throw e;
+      return `${e.code}: ${e.message}`;
+    }
+    return 'allowed';
+  };
+
+  before(async () => {
+    n = await createTestNode(create, name, { checkpointIntervalMs: 20 });
+    dir = await mkdtemp(join(tmpdir(), 'accord-witness-'));
+    const { accounts, cases } = n.node;
+    for (const [key, country] of [
+      ['lead', 'NL'],
+      ['partner', 'DE'],
+    ] as const) {
+      orgs[key] = (
+        await accounts.createOrganisation(operator, { name: `Org ${key}`, country, kind: 'other' })
+      ).id;
+    }
+    for (const [key, org, role] of [
+      ['lead', 'lead', 'legal_officer'],
+      ['advocate', 'lead', 'survivor_advocate'],
+      ['protection', 'lead', 'protection_officer'],
+      ['protectionOut', 'lead', 'protection_officer'],
+      ['analyst', 'lead', 'analyst'],
+    ] as const) {
+      const { user } = await accounts.createUser(operator, {
+        orgId: orgs[org],
+        username: key.toLowerCase(),
+        displayName: key,
+        role,
+        password: 'correct horse battery staple',
+      });
+      actors.set(key, actorOf(user));
+    }
+    caseId = (await cases.create(as('lead'), { title: 'Detention site' })).id;
+    for (const [key, role] of [
+      ['advocate', 'survivor_advocate'],
+      ['protection', 'protection_officer'],
+      ['protectionOut', 'protection_officer'],
+      ['analyst', 'analyst'],
+    ] as const) {
+      await cases.putMember(as('lead'), caseId, { userId: actors.get(key)!.userId, role });
+    }
+    compartmentId = (
+      await cases.createCompartment(as('lead'), caseId, {
+        name: 'Witness protection',
+        members: [actors.get('protection')!.userId],
+      })
+    ).id;
+  });
+  after(async () => {
+    await n?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a witness gets the next pseudonym; a name is refused as a pseudonym', async () => {
+    const { witnesses } = n.node;
+    const w = await witnesses.create(as('advocate'), caseId, { kind: 'survivor', languages: 'uk, ru' });
+    witnessId = w.id;
+    assert.equal(w.pseudonym, 'W-0001');
+    assert.deepEqual(w.languages, ['uk', 'ru']);
+    assert.equal((await witnesses.create(as('advocate'), caseId, {})).pseudonym, 'W-0002');
+    assert.match(
+      await refusal(witnesses.create(as('advocate'), caseId, { pseudonym: 'Olena H' })),
+      /never a name/,
+    );
+    assert.match(
+      await refusal(witnesses.create(as('advocate'), caseId, { pseudonym: 'W-0001' })),
+      /already has a witness W-0001/,
+    );
+    assert.match(
+      await refusal(witnesses.create(as('analyst'), caseId, {})),
+      /^forbidden: .*analyst role on this case may not record witnesses/,
+    );
+  });
+
+  it('the real identity opens only to protection officers inside the protection compartment', async () => {
+    const { witnesses } = n.node;
+    // The lead made the compartment (and so is in it) but is not a protection officer.
+    assert.match(
+      await refusal(witnesses.setIdentity(as('lead'), witnessId, { compartmentId, fullName: REAL_NAME })),
+      /^forbidden: not allowed: the lead role on this case may not open witness identities/,
+    );
+    // A protection officer outside the compartment cannot tell it exists.
+    assert.match(
+      await refusal(
+        witnesses.setIdentity(as('protectionOut'), witnessId, { compartmentId, fullName: REAL_NAME }),
+      ),
+      /^not_found: there is no compartment/,
+    );
+    await witnesses.setIdentity(as('protection'), witnessId, {
+      compartmentId,
+      fullName: REAL_NAME,
+      otherNames: 'Olena H.\nO. Hrytsenko',
+      dateOfBirth: '1990-04-12',
+      contact: '+380 00 000 0000',
+    });
+    assert.equal((await witnesses.view(as('protection'), witnessId)).identity?.fullName, REAL_NAME);
+    for (const who of ['lead', 'advocate', 'protectionOut', 'analyst']) {
+      const view = await witnesses.view(as(who), witnessId);
+      assert.equal(view.identity, undefined, who);
+      assert.equal(view.risks, undefined, who);
+      assert.ok(!JSON.stringify(view).includes('Hrytsenko'), `${who} sees no trace of the name`);
+    }
+  });
+
+  it('consent: given, withdrawn, and the history kept; a statement records consent at the time', async () => {
+    const { witnesses, evidence } = n.node;
+    const advocate = as('advocate');
+    await witnesses.recordConsent(advocate, witnessId, { purpose: 'investigation', state: 'given' });
+    await witnesses.recordConsent(advocate, witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'given',
+    });
+    await witnesses.recordConsent(advocate, witnessId, {
+      purpose: 'prosecution',
+      scope: 'de',
+      state: 'given',
+    });
+    assert.match(
+      await refusal(
+        witnesses.recordConsent(advocate, witnessId, { purpose: 'prosecution', scope: 'XX', state: 'given' }),
+      ),
+      /names a jurisdiction/,
+    );
+    assert.match(
+      await refusal(
+        witnesses.recordConsent(advocate, witnessId, { purpose: 'contact', scope: 'x', state: 'given' }),
+      ),
+      /consent to contact has no scope/,
+    );
+    statementItem = (
+      await evidence.ingest(
+        advocate,
+        {
+          caseId,
+          source: bytes(`Statement. My name is ${REAL_NAME}. They took us.`),
+          fileName: 'statement.txt',
+        },
+        'api',
+      )
+    ).item.id;
+    redactedItem = (
+      await evidence.derive(
+        advocate,
+        statementItem,
+        { source: bytes('Statement. My name is [W-0001]. They took us.'), kind: 'redacted' },
+        'api',
+      )
+    ).item.id;
+    const s = await witnesses.addStatement(advocate, witnessId, {
+      itemId: statementItem,
+      takenOn: '2024-05-02',
+      takenBy: 'Investigator of Org lead',
+      language: 'uk',
+      interpreter: 'Interpreter 7',
+    });
+    assert.deepEqual(s.consentAtTime.map((c) => `${c.purpose}:${c.scope}:${c.state}`).sort(), [
+      'investigation::given',
+      'prosecution:DE:given',
+      `sharing:${orgs.partner}:given`,
+    ]);
+    const view = await witnesses.view(as('analyst'), witnessId);
+    assert.equal(view.consent.length, 3);
+    assert.equal(view.statements.length, 1);
+  });
+
+  it('risk assessments: protection officers only; a review that is due is listed', async () => {
+    const { witnesses } = n.node;
+    assert.match(
+      await refusal(
+        witnesses.addRisk(as('lead'), witnessId, {
+          level: 'high',
+          assessedOn: '2024-05-01',
+          reviewOn: '2024-06-01',
+        }),
+      ),
+      /^(forbidden|not_found)/,
+    );
+    await witnesses.addRisk(as('protection'), witnessId, {
+      level: 'high',
+      assessedOn: '2024-05-01',
+      threats: 'Calls from unknown numbers',
+      measures: 'New phone; address withheld',
+      reviewOn: '2024-06-01',
+    });
+    const due = await witnesses.reviewsDue(as('protection'), caseId);
+    assert.deepEqual(
+      due.map((d) => d.witness.pseudonym),
+      ['W-0001'],
+    );
+    assert.deepEqual(await witnesses.reviewsDue(as('protectionOut'), caseId), [], 'outside the compartment');
+  });
+
+  const exportTo = async (who: string, recipientOrgId: string | undefined, itemIds?: string[]) => {
+    const file = join(dir, `bundle-${Math.random().toString(36).slice(2)}.tar`);
+    const out = createWriteStream(file);
+    try {
+      await writeBundle(
+        n.node,
+        as(who),
+        {
+          caseId,
+          ...(itemIds ? { itemIds } : {}),
+          recipient: 'Federal prosecutor',
+          ...(recipientOrgId ? { recipientOrgId } : {}),
+          purpose: 'Trial',
+        },
+        out,
+      );
+    } finally {
+      out.end();
+      await finished(out).catch(() => {});
+    }
+    return readFile(file);
+  };
+
+  it('an export including a statement needs the recipient organisation and the witness’s consent to share with it', async () => {
+    const size = async () => {
+      await n.node.custody.flush();
+      return (await n.node.custody.state()).size;
+    };
+    const before = await size();
+    assert.match(
+      await refusal(exportTo('lead', undefined, [redactedItem])),
+      /name the recipient organisation: the export includes statements of W-0001/,
+    );
+    assert.match(
+      await refusal(exportTo('lead', orgs.lead, [redactedItem])),
+      /^forbidden: consent missing: W-0001 has not consented to sharing with the recipient organisation; nothing was exported$/,
+    );
+    await n.node.witnesses.recordConsent(as('advocate'), witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'withdrawn',
+    });
+    assert.match(
+      await refusal(exportTo('lead', orgs.partner, [redactedItem])),
+      /consent missing: W-0001 withdrew consent to sharing with the recipient organisation on \d{4}-\d{2}-\d{2}/,
+    );
+    assert.equal(await size(), before, 'refused exports record nothing');
+    await n.node.witnesses.recordConsent(as('advocate'), witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'given',
+    });
+    const bundle = await exportTo('lead', orgs.partner, [redactedItem]);
+    assert.ok(bundle.length > 0);
+  });
+
+  it('an export never carries a protected witness’s real name: the original statement is refused, the bundle is searched', async () => {
+    const answer = await refusal(exportTo('lead', orgs.partner, [statementItem]));
+    assert.match(
+      answer,
+      /^forbidden: item [0-9a-f-]+: its content names a protected witness; nothing was exported/,
+    );
+    assert.ok(!answer.includes('Hrytsenko'), 'the refusal does not repeat the name');
+    // The whole case, as everyone else would export it: every byte of the bundle is searched.
+    const { evidence } = n.node;
+    await evidence.ingest(
+      as('advocate'),
+      { caseId, source: bytes('photo bytes'), fileName: 'site.jpg' },
+      'api',
+    );
+    const items = (await evidence.list(as('lead'), { caseId: caseId as never, limit: 50 })).items
+      .filter((i) => i.id !== statementItem)
+      .map((i) => i.id);
+    const bundle = await exportTo('lead', orgs.partner, items);
+    const text = bundle.toString('latin1') + bundle.toString('utf8');
+    for (const needle of ['Hrytsenko', 'hrytsenko', 'Olena Petrivna', '+380 00 000 0000', '1990-04-12']) {
+      assert.ok(!text.includes(needle), `the bundle contains "${needle}"`);
+    }
+    assert.ok(text.includes('W-0001') || text.includes('[W-0001]'), 'the pseudonym is what appears');
+    // A name typed into a capture record is caught too.
+    const noted = (
+      await evidence.ingest(
+        as('advocate'),
+        { caseId, source: bytes('another photo'), capture: { note: `given by olena petrivna  HRYTSENKO` } },
+        'api',
+      )
+    ).item.id;
+    assert.match(
+      await refusal(exportTo('lead', orgs.partner, [noted])),
+      /its collection note names a protected witness/,
+    );
+  });
+});
