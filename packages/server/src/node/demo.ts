@@ -6,6 +6,7 @@ import {
   type OrgId,
   type Role,
   type UserId,
+  type Witnesses,
 } from '@accord/core';
 
 /**
@@ -80,9 +81,11 @@ export interface DemoLogin {
 export const seedDemo = async ({
   accounts,
   cases,
+  witnesses,
 }: {
   accounts: Accounts;
   cases: Cases;
+  witnesses: Witnesses;
 }): Promise<{ created: boolean; logins: DemoLogin[] }> => {
   const operator = { operator: true } as const;
   const logins = USERS.map(({ username, role }) => ({ username, role }));
@@ -141,10 +144,23 @@ export const seedDemo = async ({
       { orgId: ids.get('police'), country: 'DE', receives: ['derivatives', 'incidents', 'analysis'] },
     ],
   });
-  await cases.createCompartment(operator, kase.id, {
+  const protection = await cases.createCompartment(operator, kase.id, {
     name: 'Witness protection',
     description: 'Identities and protective measures: protection officers and the case leads only.',
     members: [userIds.get('demo-protection'), userIds.get('demo-legal'), userIds.get('demo-admin')],
+  });
+  // A witness known by pseudonym; the identity is invented and filed in the protection compartment.
+  const witness = await witnesses.create(operator, kase.id, { kind: 'survivor', languages: ['uk'] });
+  await witnesses.setIdentity(operator, witness.id, {
+    compartmentId: protection.id,
+    fullName: 'Demo Person (invented)',
+    note: 'Demo data: not a real person.',
+  });
+  await witnesses.recordConsent(operator, witness.id, { purpose: 'investigation', state: 'given' });
+  await witnesses.recordConsent(operator, witness.id, {
+    purpose: 'sharing',
+    scope: ids.get('ngo'),
+    state: 'given',
   });
   return { created: true, logins };
 };
