@@ -29,6 +29,10 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
         'only derivatives (redacted copies, transcripts…), for recipients not entitled to originals',
       )
       .requiredOption('--recipient <text>', 'to whom the bundle goes')
+      .option(
+        '--recipient-org <id or name>',
+        'the recipient organisation on this node; needed when the export includes a witness statement, whose witness must have consented to sharing with it',
+      )
       .requiredOption('--purpose <text>', 'why')
       .option('--legal-basis <text>', 'under which legal basis (treaty, request, order)')
       .requiredOption('--out <file>', 'the bundle file to write (conventionally *.accord.tar)'),
@@ -39,6 +43,7 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
       items?: string;
       derivedOnly?: boolean;
       recipient: string;
+      recipientOrg?: string;
       purpose: string;
       legalBasis?: string;
       out: string;
@@ -53,6 +58,9 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
             `${target} already exists; choose another --out file (nothing was exported)`,
           );
         }
+        const recipientOrgId = opts.recipientOrg
+          ? (await node.accounts.resolveOrganisation(opts.recipientOrg)).id
+          : undefined;
         const stream = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
         const opened = new Promise<void>((ok, fail) => {
           stream.once('open', () => ok());
@@ -84,6 +92,7 @@ export const registerExportCommands = (program: Command, ctx: EvidenceCommandCon
                 : {}),
               derivedOnly: opts.derivedOnly === true,
               recipient: opts.recipient,
+              ...(recipientOrgId ? { recipientOrgId } : {}),
               purpose: opts.purpose,
               ...(opts.legalBasis ? { legalBasis: opts.legalBasis } : {}),
               via: 'cli',

@@ -93,4 +93,6 @@ export interface ExportGate {
     items: readonly ItemRecord[],
     recipientOrgId: OrgId | null,
   ): Promise<{ protectedTerms: readonly string[] }>;
+  /** Why the item may not be linked into another case (it is a witness's statement), if so. */
+  linkRefusal(item: ItemRecord): Promise<string | undefined>;
 }

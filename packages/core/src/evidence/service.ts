@@ -26,7 +26,7 @@ import {
   parseUserId,
   type UserId,
 } from '../shared/ids.ts';
-import { normaliseForSearch } from '../shared/text.ts';
+import { foldForSearch } from '../shared/text.ts';
 import type { EvidenceAccess, EvidenceRepo, ExportGate } from './ports.ts';
 import { registration } from './replay.ts';
 import type {
@@ -429,6 +429,10 @@ export class Evidence {
     const item = await this.#visibleItem(by, itemId, 'evidence.manage');
     if (item.sealedAt)
       throw new AccordError('conflict', `this item is sealed (since ${item.sealedAt}); it cannot be linked`);
+    const witnessRefusal = await this.#exportGate?.linkRefusal(item);
+    if (witnessRefusal) {
+      throw new AccordError('conflict', witnessRefusal, { context: { reason: 'witness_statement' } });
+    }
     if ((await this.#access.itemCompartment(item.id)) !== null) {
       // The copy would land in the other case's general area, in sight of all its members.
       throw new AccordError(
@@ -595,7 +599,13 @@ export class Evidence {
     const gate = this.#exportGate
       ? await this.#exportGate.checkExport(caseId, chosen, recipientOrgId)
       : undefined;
-    if (gate && gate.protectedTerms.length > 0) await this.#refuseProtectedNames(chosen, gate.protectedTerms);
+    if (gate && gate.protectedTerms.length > 0) {
+      await this.#refuseProtectedNames(chosen, gate.protectedTerms, {
+        recipient,
+        purpose,
+        'legal basis': legalBasis,
+      });
+    }
     const bundleId = newId();
     const now = this.#now();
     const actor = this.#actor(by, via);
@@ -822,12 +832,27 @@ export class Evidence {
    * capture records, custody notes, and the content of text items — names a protected witness.
    * The refusal names the item and where, never the name.
    */
-  async #refuseProtectedNames(items: readonly ItemRecord[], terms: readonly string[]): Promise<void> {
+  async #refuseProtectedNames(
+    items: readonly ItemRecord[],
+    terms: readonly string[],
+    exportFields: Readonly<Record<string, string | null>>,
+  ): Promise<void> {
     const hit = (text: string | null | undefined) => {
       if (!text) return false;
-      const t = normaliseForSearch(text);
+      const t = foldForSearch(text);
       return terms.some((term) => t.includes(term));
     };
+    for (const [field, value] of Object.entries(exportFields)) {
+      if (hit(value)) {
+        throw new AccordError(
+          'forbidden',
+          `the export's ${field} names a protected witness; nothing was exported`,
+          {
+            context: { reason: 'protected_name' },
+          },
+        );
+      }
+    }
     const refuse = (item: ItemRecord, where: string) =>
       new AccordError(
         'forbidden',
@@ -837,6 +862,7 @@ export class Evidence {
     for (const item of items) {
       if (hit(item.title)) throw refuse(item, 'title');
       if (hit(item.description)) throw refuse(item, 'description');
+      if (stringsOf(item.metadata).some(hit)) throw refuse(item, 'extracted metadata');
       for (const c of await this.#repo.listCollections(item.id)) {
         for (const [field, value] of Object.entries({
           collector: c.collectedBy,
@@ -849,24 +875,45 @@ export class Evidence {
         }
       }
       for (const e of await this.#repo.listEvents(item.id)) {
-        if (hit(e.privateRecord)) throw refuse(item, 'custody record');
+        // The private record is JSON: its strings are searched as written, not as escaped.
+        if (e.privateRecord && stringsOf(parseJsonOrText(e.privateRecord)).some(hit)) {
+          throw refuse(item, 'custody record');
+        }
       }
-      if (isSearchableText(item.mediaType) && (await this.#contentNames(item, terms)))
+      if (
+        (isSearchableText(item.mediaType) || item.size <= SEARCH_ANY_BELOW) &&
+        (await this.#contentNames(item, terms))
+      ) {
         throw refuse(item, 'content');
+      }
     }
   }
 
-  /** Streams a text item and looks for any term, across chunk boundaries. */
+  /**
+   * Streams an item's bytes as text (UTF-16 when it starts with a byte-order mark, else UTF-8,
+   * undecodable bytes ignored) and looks for any term, across chunk boundaries.
+   */
   async #contentNames(item: ItemRecord, terms: readonly string[]): Promise<boolean> {
     const longest = Math.max(...terms.map((t) => t.length));
-    const decoder = new TextDecoder('utf-8');
+    let decoder: TextDecoder | undefined;
     let tail = '';
-    for await (const chunk of await this.#blobs.get(item.sha256)) {
-      const text = normaliseForSearch(tail + decoder.decode(chunk as Uint8Array, { stream: true }));
+    for await (const raw of await this.#blobs.get(item.sha256)) {
+      const chunk = raw as Uint8Array;
+      if (!decoder) {
+        const bom =
+          chunk[0] === 0xff && chunk[1] === 0xfe
+            ? 'utf-16le'
+            : chunk[0] === 0xfe && chunk[1] === 0xff
+              ? 'utf-16be'
+              : 'utf-8';
+        decoder = new TextDecoder(bom);
+      }
+      // Folding pieces can leave two spaces where a piece ended: one again, as in the whole text.
+      const text = (tail + foldForSearch(decoder.decode(chunk, { stream: true }))).replace(/ {2,}/g, ' ');
       if (terms.some((t) => text.includes(t))) return true;
       tail = text.slice(-longest * 2);
     }
-    const rest = normaliseForSearch(tail + decoder.decode());
+    const rest = (tail + foldForSearch(decoder?.decode() ?? '')).replace(/ {2,}/g, ' ');
     return terms.some((t) => rest.includes(t));
   }
 
@@ -932,5 +979,24 @@ export class Evidence {
 export type { ItemKind, Sha256Hex };
 
 /** Media types whose bytes are text a name could be read in. */
+/** Items this small are searched whatever their type (text with a stray NUL is not "text/plain"). */
+const SEARCH_ANY_BELOW = 16 * 1024 * 1024;
+
+/** Every string inside a JSON value. */
+const stringsOf = (value: unknown): string[] => {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
+};
+
+const parseJsonOrText = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
 const isSearchableText = (mediaType: string): boolean =>
   mediaType.startsWith('text/') || /^application\/(json|xml|xhtml\+xml|csv|rtf)\b/.test(mediaType);

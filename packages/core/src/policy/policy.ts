@@ -258,6 +258,8 @@ const CASE_READS: ReadonlySet<CaseAction> = new Set([
   'incident.read',
   'matrix.read',
   'witness.read',
+  // Opening identities; changing them also needs witness.edit (and so a write scope).
+  'witness.protect',
 ]);
 
 const categoryOf = (action: CaseAction, resource: CaseResource | undefined): DataCategory | undefined => {

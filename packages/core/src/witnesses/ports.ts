@@ -19,8 +19,8 @@ export interface WitnessRepo {
   /** The highest number used in the case's W-NNNN pseudonyms (0 when none). */
   lastPseudonymNumber(caseId: CaseId): Promise<number>;
   getIdentity(witnessId: string): Promise<WitnessIdentity | undefined>;
-  /** Every identity of the case (for the export's real-name guard; never shown as a list). */
-  listIdentities(caseId: CaseId): Promise<WitnessIdentity[]>;
+  /** Every identity of the case, or of the node (for the export's name guard; never shown as a list). */
+  listIdentities(caseId?: CaseId): Promise<WitnessIdentity[]>;
   /** Oldest first. */
   listConsent(witnessId: string): Promise<ConsentEvent[]>;
   listStatements(witnessId: string): Promise<Statement[]>;

@@ -116,7 +116,7 @@ export class Witnesses {
       current: currentConsent(consent),
       statements: shown,
       identity: protect ? identity : undefined,
-      risks: protect ? await this.#repo.listRisks(witness.id) : undefined,
+      risks: protect && identity ? await this.#repo.listRisks(witness.id) : undefined,
       may: { edit, protect },
     };
   }
@@ -130,11 +130,23 @@ export class Witnesses {
       if (!PSEUDONYM.test(pseudonym)) {
         throw invalid(
           'a pseudonym starts with a capital letter or a digit and has no spaces (such as W-0421): never a name',
-          { field: 'pseudonym', reason: 'not_a_pseudonym' },
+          { field: 'pseudonym', reason: 'witness_pseudonym' },
         );
       }
     } else {
       pseudonym = `W-${String((await this.#repo.lastPseudonymNumber(c.id)) + 1).padStart(4, '0')}`;
+    }
+    const folded = normaliseForSearch(pseudonym);
+    for (const identity of await this.#repo.listIdentities(c.id)) {
+      for (const name of [identity.fullName, ...identity.otherNames]) {
+        const part = normaliseForSearch(name).split(' ');
+        if (part.some((p) => p.length >= 3 && folded.includes(p))) {
+          throw invalid('a pseudonym must not contain a name of a protected witness', {
+            field: 'pseudonym',
+            reason: 'witness_pseudonym',
+          });
+        }
+      }
     }
     if (existing.some((w) => w.pseudonym.toLowerCase() === pseudonym.toLowerCase())) {
       throw new AccordError('conflict', `this case already has a witness ${pseudonym}`, {
@@ -176,6 +188,8 @@ export class Witnesses {
     const missing = `there is no compartment ${compartmentId} in this case`;
     if (!(await this.#access.compartmentInCase(compartmentId, w.caseId))) throw notFound(missing);
     await this.#access.require(by, w.caseId, 'witness.protect', { compartmentId }, missing);
+    // Opening an identity is a read; changing one needs the right to write as well (token scopes).
+    await this.#access.require(by, w.caseId, 'witness.edit', { compartmentId: null }, missing);
     const existing = await this.#repo.getIdentity(w.id);
     if (existing && existing.compartmentId !== compartmentId) {
       // Moving an identity needs the compartment it leaves as well.
@@ -265,9 +279,28 @@ export class Witnesses {
   async addRisk(by: Principal, idInput: unknown, input: Input): Promise<RiskAssessment> {
     const w = await this.#witness(by, idInput, 'witness.read');
     const identity = await this.#repo.getIdentity(w.id);
-    await this.#access.require(by, w.caseId, 'witness.protect', {
-      compartmentId: identity?.compartmentId ?? null,
-    });
+    // Risk assessments live with the identity, in the protection compartment: record that first.
+    await this.#access.require(
+      by,
+      w.caseId,
+      'witness.protect',
+      { compartmentId: identity?.compartmentId ?? null },
+      `there is no witness ${w.id}`,
+    );
+    await this.#access.require(
+      by,
+      w.caseId,
+      'witness.edit',
+      { compartmentId: null },
+      `there is no witness ${w.id}`,
+    );
+    if (!identity) {
+      throw new AccordError(
+        'conflict',
+        `record ${w.pseudonym}'s identity in a protection compartment first: risk assessments are kept with it`,
+        { context: { reason: 'identity_first' } },
+      );
+    }
     const assessedOn = parseDate(input.assessedOn, 'assessedOn', 'the date of the assessment');
     const reviewOn = parseDate(input.reviewOn, 'reviewOn', 'the review date');
     if (reviewOn < assessedOn)
@@ -294,8 +327,9 @@ export class Witnesses {
     const out: { witness: Witness; risk: RiskAssessment }[] = [];
     for (const risk of await this.#repo.reviewsDue(c.id, this.#access.today())) {
       const identity = await this.#repo.getIdentity(risk.witnessId);
+      if (!identity) continue;
       const d = await this.#access.decide(by, c, 'witness.protect', {
-        compartmentId: identity?.compartmentId ?? null,
+        compartmentId: identity.compartmentId,
       });
       const witness = await this.#repo.getWitness(risk.witnessId);
       if (d.allowed && witness) out.push({ witness, risk });
@@ -317,17 +351,14 @@ export class Witnesses {
     if (statements.length > 0) {
       const byItem = new Map<string, Statement[]>();
       for (const s of statements) if (s.itemId) byItem.set(s.itemId, [...(byItem.get(s.itemId) ?? []), s]);
-      const witnessesOf = async (item: ItemRecord): Promise<Set<string>> => {
-        const out = new Set<string>();
-        let current: ItemRecord | undefined = item;
-        for (let depth = 0; current && depth < 64; depth++) {
-          for (const s of byItem.get(current.id) ?? []) out.add(s.witnessId);
-          current = current.derivedFrom ? await this.#items.getItem(current.derivedFrom) : undefined;
-        }
-        return out;
-      };
+      // A statement's whole family counts: the recording it was transcribed from, and every
+      // translation, transcript or redacted copy made of any of them.
       const concerned = new Set<string>();
-      for (const item of items) for (const w of await witnessesOf(item)) concerned.add(w);
+      for (const item of items) {
+        for (const member of await this.#family(item)) {
+          for (const s of byItem.get(member) ?? []) concerned.add(s.witnessId);
+        }
+      }
       if (concerned.size > 0) {
         const pseudonyms: string[] = [];
         for (const id of concerned) pseudonyms.push((await this.#repo.getWitness(id))?.pseudonym ?? id);
@@ -346,14 +377,15 @@ export class Witnesses {
           });
           if (!d.allowed) {
             throw new AccordError('forbidden', `consent missing: ${d.reason}; nothing was exported`, {
-              context: { reason: 'consent_missing' },
+              context: { reason: 'consent_missing', witness: w?.pseudonym ?? id },
             });
           }
         }
       }
     }
     const terms = new Set<string>();
-    for (const identity of await this.#repo.listIdentities(caseId)) {
+    // Every identity on the node: an item can reach this case from another one.
+    for (const identity of await this.#repo.listIdentities()) {
       for (const name of [identity.fullName, ...identity.otherNames]) {
         const t = normaliseForSearch(name);
         if (t.length >= 3) terms.add(t);
@@ -362,7 +394,37 @@ export class Witnesses {
     return { protectedTerms: [...terms] };
   }
 
+  /**
+   * Why an item may not be linked into another case, if it may not: a witness's statement (or
+   * anything of its family) would leave the consent of that witness behind.
+   */
+  async linkRefusal(item: ItemRecord): Promise<string | undefined> {
+    const statements = await this.#repo.listCaseStatements(item.caseId);
+    if (statements.length === 0) return undefined;
+    const family = new Set(await this.#family(item));
+    const hit = statements.find((s) => s.itemId && family.has(s.itemId));
+    if (!hit) return undefined;
+    const w = await this.#repo.getWitness(hit.witnessId);
+    return `this item is part of ${w?.pseudonym ?? 'a witness'}'s statement, whose consent stays with this case; export it to the other team instead`;
+  }
+
   // ── internals ───────────────────────────────────────────────────────────────
+
+  /** The item's root and everything derived from it, at any depth. */
+  async #family(item: ItemRecord): Promise<string[]> {
+    let root: ItemRecord = item;
+    for (let depth = 0; root.derivedFrom && depth < 64; depth++) {
+      const parent = await this.#items.getItem(root.derivedFrom);
+      if (!parent) break;
+      root = parent;
+    }
+    const out: string[] = [root.id];
+    for (let i = 0; i < out.length && out.length < 10_000; i++) {
+      for (const d of await this.#items.listDerived(out[i] as ItemId))
+        if (!out.includes(d.id)) out.push(d.id);
+    }
+    return out;
+  }
 
   async #witness(by: Principal, value: unknown, action: CaseAction): Promise<Witness> {
     const id = parseRecordId(value, 'witnessId', 'the witness id');
@@ -392,7 +454,15 @@ export class Witnesses {
         return code;
       }
       case 'sharing': {
-        const orgId = parseOrgId(text);
+        let orgId: OrgId;
+        try {
+          orgId = parseOrgId(text);
+        } catch {
+          throw invalid('consent to sharing names a partner organisation of the node', {
+            field: 'scope',
+            reason: 'sharing_scope',
+          });
+        }
         if (!(await this.#items.holderExists(orgId, null)))
           throw notFound(`there is no organisation ${orgId}`);
         return orgId;

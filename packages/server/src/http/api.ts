@@ -27,6 +27,7 @@ import { registerEvidenceApi } from './evidence-api.ts';
 import { registerExportApi } from './export-api.ts';
 import { registerLegalApi } from './legal-api.ts';
 import type { Guard, RouteRegistry, RouteRule } from './routes.ts';
+import { registerWitnessesApi } from './witnesses-api.ts';
 
 // ── schemas: they validate requests and describe responses in /api/v1/openapi.json ──
 const OrganisationSchema = z
@@ -322,6 +323,7 @@ export const registerApi = (app: Hono<AppEnv>, registry: RouteRegistry, guard: G
   registerEvidenceApi(def, json);
   registerExportApi(def, json);
   registerLegalApi(def, json);
+  registerWitnessesApi(def, json);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -23,6 +23,15 @@ const ExportRequest = z
     recipient: z
       .string({ error: 'the recipient is required' })
       .openapi({ description: 'To whom (recorded in the custody event)' }),
+    recipientOrgId: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'The recipient organisation on this node (its id), recorded in the private record. Required ' +
+          'when the export includes a witness statement (or something derived from one): every such ' +
+          'witness must have consented to sharing with that organisation',
+      }),
     purpose: z
       .string({ error: 'the purpose is required' })
       .openapi({ description: 'Why (recorded in the custody event)' }),
@@ -47,7 +56,9 @@ export const registerExportApi = (def: DefineApiRoute, valid: ValidInput) => {
         'in its private record), waits for a signed checkpoint covering those events, then streams the ' +
         'bundle (an uncompressed tar, docs/bundle-format.md). Every refusal — unknown case, a listed ' +
         'item that is sealed, not in the case or (with derivedOnly) an original, a missing recipient or ' +
-        'purpose — is a JSON error sent before any byte of the bundle. A download cut off midway ' +
+        'purpose, a witness statement without recipientOrgId or without the witness’s consent to sharing ' +
+        'with that organisation, an item whose content or records name a protected witness — is a JSON ' +
+        'error sent before any byte of the bundle, and records nothing. A download cut off midway ' +
         'leaves the export events recorded.',
       request: {
         params: CaseParam,
@@ -59,8 +70,14 @@ export const registerExportApi = (def: DefineApiRoute, valid: ValidInput) => {
           content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } },
         },
         ...errors,
+        403: {
+          description:
+            'Not allowed: your role, a witness’s consent to sharing with the recipient organisation ' +
+            'missing, or an item naming a protected witness',
+          content: { 'application/json': { schema: ErrorSchema } },
+        },
         404: {
-          description: 'No such case or item',
+          description: 'No such case, item or organisation',
           content: { 'application/json': { schema: ErrorSchema } },
         },
         409: {
@@ -77,6 +94,7 @@ export const registerExportApi = (def: DefineApiRoute, valid: ValidInput) => {
         ...(input.itemIds && input.itemIds.length > 0 ? { itemIds: input.itemIds } : {}),
         derivedOnly: input.derivedOnly === true,
         recipient: input.recipient,
+        ...(input.recipientOrgId ? { recipientOrgId: input.recipientOrgId } : {}),
         purpose: input.purpose,
         ...(input.legalBasis ? { legalBasis: input.legalBasis } : {}),
         via: 'api',

@@ -321,4 +321,100 @@ describeEachDatabase('witnesses: identities, consent, statements, protection', (
       /its collection note names a protected witness/,
     );
   });
+
+  it('consent covers a statement’s whole family: the recording it came from and every copy made of it', async () => {
+    const { evidence, witnesses } = n.node;
+    const advocate = as('advocate');
+    const w = await witnesses.create(advocate, caseId, { kind: 'witness' });
+    const audio = (
+      await evidence.ingest(advocate, { caseId, source: bytes('audio of W-0003'), fileName: 'a.ogg' }, 'api')
+    ).item;
+    const transcript = (
+      await evidence.derive(
+        advocate,
+        audio.id,
+        { source: bytes('transcript of W-0003'), kind: 'transcript' },
+        'api',
+      )
+    ).item;
+    const translation = (
+      await evidence.derive(
+        advocate,
+        audio.id,
+        { source: bytes('translation of W-0003'), kind: 'translation' },
+        'api',
+      )
+    ).item;
+    await witnesses.addStatement(advocate, w.id, {
+      itemId: transcript.id,
+      takenOn: '2024-06-01',
+      takenBy: 'X',
+      language: 'uk',
+    });
+    for (const item of [audio, transcript, translation]) {
+      assert.match(
+        await refusal(exportTo('lead', orgs.partner, [item.id])),
+        /consent missing: W-0003 has not consented/,
+        item.kind,
+      );
+    }
+    // Nor can the statement leave for another case, where its consent would not follow.
+    const other = await n.node.cases.create(as('lead'), { title: 'Another case' });
+    assert.match(
+      await refusal(evidence.linkToCase(as('lead'), translation.id, other.id, 'api')),
+      /^conflict: this item is part of W-0003's statement/,
+    );
+  });
+
+  it('the name guard sees through spelling tricks, encodings and the export’s own fields', async () => {
+    const { evidence, witnesses } = n.node;
+    const advocate = as('advocate');
+    const ingest = async (data: Buffer, fileName: string) =>
+      (await evidence.ingest(advocate, { caseId, source: Readable.from([data]), fileName }, 'api')).item.id;
+    const variants: [string, Buffer][] = [
+      ['zero-width space and soft hyphen', Buffer.from('said Olena Pet\u200brivna Hryt\u00adsenko')],
+      ['diacritics and full-width letters', Buffer.from('Olena Petrívna Ｈｒｙｔｓｅｎｋｏ was there')],
+      [
+        'a NUL byte (not text/plain)',
+        Buffer.concat([Buffer.from([0]), Buffer.from(' olena petrivna hrytsenko')]),
+      ],
+      [
+        'UTF-16 with a byte-order mark',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Olena Petrivna Hrytsenko', 'utf16le')]),
+      ],
+      ['a line break inside the name', Buffer.from('Olena Petrivna\r\n   Hrytsenko')],
+      [
+        'the name across a 64 KiB chunk boundary',
+        Buffer.concat([Buffer.alloc(65536 - 8, 0x61), Buffer.from(' Olena Petrivna Hrytsenko')]),
+      ],
+    ];
+    for (const [what, data] of variants) {
+      const id = await ingest(data, `${what.replace(/[^a-z0-9]+/gi, '-')}.bin`);
+      assert.match(await refusal(exportTo('lead', orgs.partner, [id])), /names a protected witness/, what);
+    }
+    const clean = await ingest(Buffer.from('nothing to see'), 'clean.txt');
+    assert.match(
+      await refusal(
+        writeBundle(
+          n.node,
+          as('lead'),
+          { caseId, itemIds: [clean], recipient: 'Court', purpose: 'Testimony of Olena Petrivna Hrytsenko' },
+          createWriteStream(join(dir, 'purpose.tar')),
+        ),
+      ),
+      /^forbidden: the export's purpose names a protected witness; nothing was exported$/,
+    );
+    // A name once typed into an item's description stays in its custody record: searched as text.
+    await evidence.editMetadata(as('lead'), clean, { description: 'Olena Petrivna\nHrytsenko' }, 'api');
+    await evidence.editMetadata(as('lead'), clean, { description: 'redacted' }, 'api');
+    assert.match(
+      await refusal(exportTo('lead', orgs.partner, [clean])),
+      /custody record names a protected witness/,
+    );
+    // And a pseudonym may not carry the name either.
+    assert.match(
+      await refusal(witnesses.create(advocate, caseId, { pseudonym: 'Hrytsenko-1' })),
+      /must not contain a name of a protected witness/,
+    );
+  });
 });

@@ -256,8 +256,10 @@ fieldset label.block-label { display: block; font-weight: 600; margin-block: .75
  * Progressive enhancement of the upload page (served as /assets/upload.js; the CSP allows scripts
  * from the node only, never inline). Each chosen file is sent as the raw body of the streaming
  * API endpoint with XMLHttpRequest, whose upload events drive a progress bar; the outcome of each
- * file is written with textContent only. Without this script the form posts as multipart/form-data
- * and the node streams every file all the same.
+ * file is written with textContent only. The chosen compartment goes in the URL's query (the API
+ * reads it only there; it is an id, not a secret), and stays chosen for the next files, as it does
+ * without the script. Without this script the form posts as multipart/form-data and the node
+ * streams every file all the same.
  */
 export const UPLOAD_JS = `'use strict';
 (function () {
@@ -272,11 +274,13 @@ export const UPLOAD_JS = `'use strict';
     return text;
   };
 
-  var send = function (file, query, caseId, csrf, entry) {
+  var send = function (file, query, caseId, compartmentId, csrf, entry) {
     return new Promise(function (resolve) {
-      // Metadata travels in headers, never in the URL (which proxies log).
+      // Metadata travels in headers, never in the URL (which proxies log); only the compartment,
+      // an id the API reads from the query alone, goes in the URL.
       var xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/v1/cases/' + encodeURIComponent(caseId) + '/evidence');
+      xhr.open('POST', '/api/v1/cases/' + encodeURIComponent(caseId) + '/evidence' +
+        (compartmentId ? '?compartmentId=' + encodeURIComponent(compartmentId) : ''));
       xhr.setRequestHeader('X-Accord-File-Name', encodeURIComponent(file.name));
       query.forEach(function (value, name) {
         xhr.setRequestHeader('X-Accord-' + name.replace(/[A-Z]/g, function (ch) { return '-' + ch; }), encodeURIComponent(value));
@@ -331,6 +335,9 @@ export const UPLOAD_JS = `'use strict';
     });
     var sensitive = field('sensitive');
     if (sensitive && sensitive.checked) query.set('sensitive', 'true');
+    var compartmentField = field('compartmentId');
+    var caseId = caseField.value;
+    var compartmentId = compartmentField ? compartmentField.value : '';
     var csrf = field('_csrf').value;
     var button = form.querySelector('button[type=submit]');
     if (button) button.disabled = true;
@@ -360,12 +367,15 @@ export const UPLOAD_JS = `'use strict';
     files.forEach(function (file, i) {
       next = next.then(function () {
         entries[i].status.textContent = message('uploading');
-        return send(file, query, caseField.value, csrf, entries[i]);
+        return send(file, query, caseId, compartmentId, csrf, entries[i]);
       });
     });
     next.then(function () {
       if (button) button.disabled = false;
       form.reset();
+      // The next files go where these went, compartment included: never back to the general area.
+      caseField.value = caseId;
+      if (compartmentField) compartmentField.value = compartmentId;
       out.setAttribute('data-done', 'true');
     });
   });

@@ -48,6 +48,9 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.raw.exec('PRAGMA journal_mode = WAL');
     this.raw.exec('PRAGMA synchronous = FULL');
     this.raw.exec('PRAGMA foreign_keys = ON');
+    // INSERT OR REPLACE deletes the old row; with recursive triggers on, that delete runs the
+    // append-only tables' BEFORE DELETE triggers and is refused like any other delete.
+    this.raw.exec('PRAGMA recursive_triggers = ON');
     this.raw.exec('PRAGMA busy_timeout = 5000');
   }
 

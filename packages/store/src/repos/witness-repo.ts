@@ -89,13 +89,10 @@ export class KyselyWitnessRepo implements WitnessRepo {
     return row && toIdentity(row);
   }
 
-  async listIdentities(caseId: CaseId): Promise<WitnessIdentity[]> {
-    const rows = await this.#db
-      .selectFrom('witness_identities')
-      .selectAll()
-      .where('case_id', '=', caseId)
-      .orderBy('witness_id')
-      .execute();
+  async listIdentities(caseId?: CaseId): Promise<WitnessIdentity[]> {
+    let query = this.#db.selectFrom('witness_identities').selectAll();
+    if (caseId) query = query.where('case_id', '=', caseId);
+    const rows = await query.orderBy('witness_id').execute();
     return rows.map(toIdentity);
   }
 

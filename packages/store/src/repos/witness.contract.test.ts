@@ -467,6 +467,10 @@ describeEachDatabase('witness repository', (create) => {
         sql`DELETE FROM witness_statements`,
         sql`UPDATE risk_assessments SET level = 'low'`,
         sql`DELETE FROM risk_assessments`,
+        // Rewriting a row by inserting over it is a delete and an insert: refused too.
+        database.dialect === 'sqlite'
+          ? sql`INSERT OR REPLACE INTO risk_assessments SELECT * FROM risk_assessments`
+          : sql`INSERT INTO risk_assessments SELECT * FROM risk_assessments ON CONFLICT (id) DO UPDATE SET level = 'low'`,
       ]) {
         await assert.rejects(statement.execute(database.db), /append-only/);
       }

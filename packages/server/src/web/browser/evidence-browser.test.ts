@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { base32Decode, totp } from '@accord/core';
+import { actorOf, base32Decode, type ItemId, totp } from '@accord/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../node/demo.ts';
 import type { RunningServer } from '../../server.ts';
@@ -146,6 +146,45 @@ describe('evidence pages in Chromium', () => {
     assert.equal(await veiled.evaluate((el) => getComputedStyle(el).filter), 'none');
     assert.equal(await page.locator('.sensitive .cover').isVisible(), false);
     await page.screenshot({ path: join(SHOTS, 'evidence-sensitive-shown.png'), fullPage: false });
+  });
+
+  it('uploads into a compartment with the script: the item is filed there, and the next files go there too', async () => {
+    const operator = { operator: true } as const;
+    const node = server.node;
+    const me = await node.accounts.findUserByUsername('demo-investigator');
+    const demo = (await node.cases.list(operator)).find((k) => k.title.startsWith('Shelling'))!;
+    const field = await node.cases.createCompartment(operator, demo.id, {
+      name: 'Field team',
+      members: [me.id],
+    });
+    const file = join(root, 'field-report.txt');
+    await writeFile(file, 'Field report: the convoy passed the bridge at 14:30.\n');
+    await page.goto(`${server.url}/evidence/upload`);
+    assert.equal(await page.locator('script[src="/assets/upload.js"]').count(), 1, 'the script is on');
+    await page.selectOption('#u-case', demo.id);
+    await page.selectOption('#u-compartment', field.id);
+    await page.setInputFiles('#u-files', file);
+    await page.click('#upload-form button[type=submit]');
+    await page.waitForSelector('#upload-results[data-done="true"]');
+    assert.equal(new URL(page.url()).pathname, '/evidence/upload', 'no page load: the script did the upload');
+    const link = page.locator('#upload-results li[data-outcome="created"] a');
+    assert.equal(await link.count(), 1);
+    const itemId = /^\/evidence\/([0-9a-f-]{36})$/.exec((await link.getAttribute('href')) ?? '')?.[1];
+    assert.ok(itemId, 'a link to the new item');
+    assert.equal(
+      await node.cases.access.itemCompartment(itemId as ItemId),
+      field.id,
+      'filed in the compartment',
+    );
+    // Outside the compartment the item does not exist.
+    const outsider = await node.accounts.findUserByUsername('demo-advocate');
+    await assert.rejects(node.evidence.get(actorOf(outsider), itemId), { code: 'not_found' });
+    assert.equal(
+      await page.locator('#u-compartment').inputValue(),
+      field.id,
+      'still chosen for the next files',
+    );
+    assert.equal(await page.locator('#u-case').inputValue(), demo.id);
   });
 
   it('lists the evidence with its filters', async () => {

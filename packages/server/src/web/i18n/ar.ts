@@ -1,6 +1,7 @@
 import { casesAr } from './cases/ar.ts';
 import type { Catalogue } from './en.ts';
 import { matrixAr } from './matrix/ar.ts';
+import { witnessesAr } from './witnesses/ar.ts';
 
 export const ar: Catalogue = {
   'app.name': 'Accord',
@@ -398,7 +399,13 @@ export const ar: Catalogue = {
   'reason.pseudonym_taken': 'في هذه القضية شاهد يحمل هذا الاسم المستعار بالفعل.',
   'reason.recipient_org_needed':
     'اختر الجهة المتلقية: يتضمن التصدير إفادات شهود يجب التحقق من موافقتهم على المشاركة.',
-  'reason.consent_missing': 'رُفض التصدير: لم يوافق أحد الشهود على المشاركة مع هذه الجهة، أو سحب موافقته.',
+  'reason.consent_missing': 'رُفض التصدير: لم يوافق {witness} على المشاركة مع هذه الجهة، أو سحب موافقته.',
+  'reason.witness_pseudonym':
+    'يبدأ الاسم المستعار بحرف كبير أو رقم ولا يحتوي على مسافات (مثل W-0421): لا يكون اسمًا حقيقيًا أبدًا.',
+  'reason.sharing_scope': 'الموافقة على المشاركة تحدد جهة شريكة على هذه العقدة.',
+  'reason.identity_first': 'سجّل هوية الشاهد أولاً في قسم حماية مقيّد: تُحفظ تقييمات المخاطر معها.',
+  'reason.witness_statement':
+    'هذا العنصر جزء من إفادة شاهد تبقى موافقته مرتبطة بهذه القضية: صدّره إلى الفريق الآخر بدلاً من ذلك.',
   'reason.not_a_list': 'يُنتظر هنا قائمة.',
   'reason.too_many': 'عدد العناصر في القائمة كبير جدًا.',
   'reason.not_a_pseudonym': 'اذكر الضحايا باسم مستعار (مثل V-0012)، لا بأسمائهم أبدًا.',
@@ -468,4 +475,5 @@ export const ar: Catalogue = {
   'legal.summaryCounts': 'مغطّى: {covered}؛ جزئيًا: {partial}؛ ثغرات: {gap}',
   ...casesAr,
   ...matrixAr,
+  ...witnessesAr,
 };

@@ -1,5 +1,6 @@
 import { casesEn } from './cases/en.ts';
 import { matrixEn } from './matrix/en.ts';
+import { witnessesEn } from './witnesses/en.ts';
 
 /**
  * English: the reference catalogue. Every other catalogue must have exactly these keys (checked by
@@ -408,7 +409,14 @@ export const en = {
   'reason.recipient_org_needed':
     'Choose the recipient organisation: the export includes witness statements, whose consent to sharing must be checked.',
   'reason.consent_missing':
-    'The export was refused: a witness has not consented to sharing with this recipient, or has withdrawn consent.',
+    'The export was refused: {witness} has not consented to sharing with this recipient, or has withdrawn consent.',
+  'reason.witness_pseudonym':
+    'A pseudonym starts with a capital letter or a digit and has no spaces (such as W-0421): never a name.',
+  'reason.sharing_scope': 'Consent to sharing names a partner organisation of this node.',
+  'reason.identity_first':
+    'Record the witness’s identity in a protection compartment first: risk assessments are kept with it.',
+  'reason.witness_statement':
+    'This item is part of a witness’s statement, whose consent stays with this case: export it to the other team instead.',
   'reason.not_a_list': 'A list was expected here.',
   'reason.too_many': 'Too many entries in a list.',
   'reason.not_a_pseudonym': 'List victims by pseudonym (such as V-0012), never by name.',
@@ -478,6 +486,7 @@ export const en = {
   'legal.summaryCounts': 'Covered: {covered}; partly: {partial}; gaps: {gap}',
   ...casesEn,
   ...matrixEn,
+  ...witnessesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import { casesEs } from './cases/es.ts';
 import type { Catalogue } from './en.ts';
 import { matrixEs } from './matrix/es.ts';
+import { witnessesEs } from './witnesses/es.ts';
 
 export const es: Catalogue = {
   'app.name': 'Accord',
@@ -413,7 +414,14 @@ export const es: Catalogue = {
   'reason.recipient_org_needed':
     'Elija la organización destinataria: la exportación incluye declaraciones de testigos cuyo consentimiento para compartir debe comprobarse.',
   'reason.consent_missing':
-    'Se rechazó la exportación: un testigo no ha consentido compartir con este destinatario, o retiró su consentimiento.',
+    'Se rechazó la exportación: {witness} no ha consentido compartir con este destinatario, o retiró su consentimiento.',
+  'reason.witness_pseudonym':
+    'Un seudónimo empieza por mayúscula o cifra y no lleva espacios (p. ej. W-0421): nunca un nombre.',
+  'reason.sharing_scope': 'El consentimiento para compartir designa una organización asociada de este nodo.',
+  'reason.identity_first':
+    'Registre primero la identidad del testigo en un compartimento de protección: las evaluaciones de riesgo se guardan con ella.',
+  'reason.witness_statement':
+    'Este elemento forma parte de la declaración de un testigo, cuyo consentimiento queda en este caso: expórtelo en su lugar al otro equipo.',
   'reason.not_a_list': 'Aquí se espera una lista.',
   'reason.too_many': 'Demasiadas entradas en una lista.',
   'reason.not_a_pseudonym': 'Indique las víctimas por seudónimo (p. ej. V-0012), nunca por su nombre.',
@@ -483,4 +491,5 @@ export const es: Catalogue = {
   'legal.summaryCounts': 'Cubiertos: {covered}; en parte: {partial}; lagunas: {gap}',
   ...casesEs,
   ...matrixEs,
+  ...witnessesEs,
 };

@@ -1,6 +1,7 @@
 import { casesFr } from './cases/fr.ts';
 import type { Catalogue } from './en.ts';
 import { matrixFr } from './matrix/fr.ts';
+import { witnessesFr } from './witnesses/fr.ts';
 
 export const fr: Catalogue = {
   'app.name': 'Accord',
@@ -412,7 +413,14 @@ export const fr: Catalogue = {
   'reason.recipient_org_needed':
     'Choisissez l’organisation destinataire : l’export comprend des déclarations de témoins dont le consentement au partage doit être vérifié.',
   'reason.consent_missing':
-    'L’export a été refusé : un témoin n’a pas consenti au partage avec ce destinataire, ou a retiré son consentement.',
+    'L’export a été refusé : {witness} n’a pas consenti au partage avec ce destinataire, ou a retiré son consentement.',
+  'reason.witness_pseudonym':
+    'Un pseudonyme commence par une majuscule ou un chiffre et ne contient pas d’espace (p. ex. W-0421) : jamais un nom.',
+  'reason.sharing_scope': 'Le consentement au partage désigne une organisation partenaire de ce nœud.',
+  'reason.identity_first':
+    'Enregistrez d’abord l’identité du témoin dans un compartiment de protection : les évaluations des risques y sont conservées.',
+  'reason.witness_statement':
+    'Cet élément fait partie de la déclaration d’un témoin, dont le consentement reste attaché à cette affaire : exportez-le plutôt vers l’autre équipe.',
   'reason.not_a_list': 'Une liste est attendue ici.',
   'reason.too_many': 'Trop d’entrées dans une liste.',
   'reason.not_a_pseudonym': 'Indiquez les victimes par pseudonyme (p. ex. V-0012), jamais par leur nom.',
@@ -482,4 +490,5 @@ export const fr: Catalogue = {
   'legal.summaryCounts': 'Couverts : {covered} ; partiellement : {partial} ; lacunes : {gap}',
   ...casesFr,
   ...matrixFr,
+  ...witnessesFr,
 };

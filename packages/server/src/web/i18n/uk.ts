@@ -1,6 +1,7 @@
 import { casesUk } from './cases/uk.ts';
 import type { Catalogue } from './en.ts';
 import { matrixUk } from './matrix/uk.ts';
+import { witnessesUk } from './witnesses/uk.ts';
 
 export const uk: Catalogue = {
   'app.name': 'Accord',
@@ -411,7 +412,14 @@ export const uk: Catalogue = {
   'reason.recipient_org_needed':
     'Оберіть організацію-одержувача: експорт містить показання свідків, чию згоду на передання треба перевірити.',
   'reason.consent_missing':
-    'Експорт відхилено: свідок не погодився на передання цьому одержувачу або відкликав згоду.',
+    'Експорт відхилено: {witness} не погодився на передання цьому одержувачу або відкликав згоду.',
+  'reason.witness_pseudonym':
+    'Псевдонім починається з великої літери або цифри і не має пробілів (напр. W-0421): ніколи не ім’я.',
+  'reason.sharing_scope': 'Згода на передання вказує партнерську організацію цього вузла.',
+  'reason.identity_first':
+    'Спершу внесіть особу свідка до розділу захисту: оцінки ризиків зберігаються разом із нею.',
+  'reason.witness_statement':
+    'Цей елемент є частиною показань свідка, чия згода лишається в цій справі: натомість експортуйте його іншій команді.',
   'reason.not_a_list': 'Тут очікується список.',
   'reason.too_many': 'Забагато записів у списку.',
   'reason.not_a_pseudonym': 'Зазначайте потерпілих псевдонімом (напр. V-0012), ніколи не іменем.',
@@ -481,4 +489,5 @@ export const uk: Catalogue = {
   'legal.summaryCounts': 'Охоплено: {covered}; частково: {partial}; прогалин: {gap}',
   ...casesUk,
   ...matrixUk,
+  ...witnessesUk,
 };

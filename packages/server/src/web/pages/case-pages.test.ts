@@ -393,6 +393,144 @@ describeEachDatabase('case pages', (create, name) => {
     assert.doesNotMatch(theirs, /id="charges"|\/matrix"/);
   });
 
+  it('agreements: a lead changes one with the same form, and what the partner receives follows', async () => {
+    const operator = { operator: true } as const;
+    const police = orgs.get('police')!;
+    const ngo = orgs.get('ngo')!;
+    const partner = actorOf(await n.node.accounts.findUserByUsername('demo-analyst'));
+    const jit = (await n.node.cases.agreements(operator, caseId)).find(
+      (a) => a.title === 'JIT Hospital (DE–NL)',
+    )!;
+    const changeLink = `<a href="/cases/${caseId}/team?agreement=${jit.id}#agreement-form" class="change-agreement" aria-label="Change the agreement “JIT Hospital (DE–NL)”">Change the agreement</a>`;
+    const action = `<form method="post" action="/cases/${caseId}/team/agreements/${jit.id}" id="change-agreement">`;
+    assert.ok((await html(await lead.get(`/cases/${caseId}/team`))).includes(changeLink));
+    assert.doesNotMatch(await html(await analyst.get(`/cases/${caseId}/team`)), /change-agreement/);
+
+    // The link shows the agreement form filled in with the agreement, posting to its own address.
+    const form = await html(await lead.get(`/cases/${caseId}/team?agreement=${jit.id}`));
+    assert.ok(form.includes(action));
+    assert.doesNotMatch(form, /id="record-agreement"/);
+    assert.match(form, /<h3 id="agreement-form">Change the agreement “JIT Hospital \(DE–NL\)”<\/h3>/);
+    assert.match(form, /id="a-title" name="title" required maxlength="300" value="JIT Hospital \(DE–NL\)"/);
+    assert.match(form, /<option value="eu_jit_model" selected>/);
+    assert.match(
+      form,
+      /name="legalBasis" maxlength="2000">Council Framework Decision 2002\/465\/JHA<\/textarea>/,
+    );
+    assert.match(form, /name="startsOn" required value="2026-01-15"/);
+    assert.match(form, /name="endsOn" value=""/);
+    assert.match(form, /name="scope" maxlength="4000">The attacks on the hospital\.<\/textarea>/);
+    assert.match(
+      form,
+      /name="purposeLimitation" maxlength="4000">Prosecution of the crimes in scope only\.<\/textarea>/,
+    );
+    assert.match(form, new RegExp(`name="participants" value="${police}" checked>`));
+    assert.match(form, new RegExp(`name="country.${police}" value="DE"`));
+    for (const cat of ['originals', 'derivatives', 'incidents', 'analysis', 'witnesses']) {
+      const on = cat === 'derivatives' || cat === 'incidents' ? ' checked' : '';
+      assert.match(form, new RegExp(`name="receives.${police}" value="${cat}"${on}>`));
+    }
+    assert.match(form, new RegExp(`name="participants" value="${ngo}">`));
+    assert.match(
+      form,
+      /<button type="submit">Save the changes<\/button> <a href="[^"]+\/team#agreements">Leave it unchanged<\/a>/,
+    );
+
+    const changed = {
+      title: 'JIT Hospital (DE–NL)',
+      basisKind: 'eu_jit_model',
+      legalBasis: 'Council Framework Decision 2002/465/JHA',
+      startsOn: '2026-01-15',
+      endsOn: '',
+      scope: 'The attacks on the hospital and its staff.',
+      purposeLimitation: 'Prosecution of the crimes in scope only.',
+      participants: [police],
+      [`country.${police}`]: 'DE',
+      [`receives.${police}`]: ['derivatives', 'witnesses'],
+      [`country.${ngo}`]: 'UA',
+    };
+    const post = (client: TestClient, id: string, fields: Record<string, string | string[]>) =>
+      client.postForm(`/cases/${caseId}/team/agreements/${id}`, fields);
+    const stored = async () => (await n.node.cases.agreements(operator, caseId)).find((a) => a.id === jit.id);
+    const before = await stored();
+    assert.deepEqual((await n.node.cases.view(partner, caseId)).receives, ['derivatives', 'incidents']);
+
+    // Refused: the same form again, with what was typed and the reason; nothing is saved.
+    const late = await html(await post(lead, jit.id, { ...changed, endsOn: '2026-01-01' }), 400);
+    assert.equal(alert(late), 'The agreement cannot end before it starts.');
+    assert.ok(late.includes(action));
+    assert.match(late, /name="endsOn" value="2026-01-01"/);
+    assert.match(
+      late,
+      /name="scope" maxlength="4000">The attacks on the hospital and its staff\.<\/textarea>/,
+    );
+    assert.match(late, new RegExp(`name="receives.${police}" value="incidents">`));
+    assert.match(late, new RegExp(`name="receives.${police}" value="witnesses" checked>`));
+    assert.deepEqual(await stored(), before);
+
+    // Only leads; only agreements of this case.
+    const refused = await html(await post(analyst, jit.id, changed), 403);
+    assert.equal(alert(refused), 'Your role on this case does not allow this.');
+    assert.equal(
+      alert(await html(await analyst.get(`/cases/${caseId}/team?agreement=${jit.id}`), 403)),
+      alert(refused),
+    );
+    const demo = (await n.node.cases.list(operator)).find((k) => k.title.startsWith('Shelling'))!;
+    const other = (await n.node.cases.agreements(operator, demo.id))[0]!;
+    const elsewhere = await html(await post(lead, other.id, changed), 404);
+    assert.equal(alert(elsewhere), 'This agreement is not part of the case, or the link is out of date.');
+    assert.match(
+      elsewhere,
+      /id="record-agreement"/,
+      'the form is not filled in for another case’s agreement',
+    );
+    const shown = await html(await lead.get(`/cases/${caseId}/team?agreement=${other.id}`), 404);
+    assert.equal(alert(shown), alert(elsewhere));
+    assert.doesNotMatch(shown, /Joint investigation team agreement \(demo\)/);
+    await html(await post(lead, 'nonsense', changed), 404);
+    await html(await lead.get(`/cases/${caseId}/team?agreement=nonsense`), 404);
+    assert.deepEqual((await n.node.cases.agreements(operator, demo.id))[0], other);
+    assert.deepEqual(await stored(), before);
+
+    // Changed: the partner no longer receives incidents, and now receives witnesses.
+    const team = await follow(lead, await post(lead, jit.id, changed), /done=agreement-changed#agreements$/);
+    assert.match(team, /role="status">The agreement was changed\.<\/div>/);
+    assert.match(team, /id="record-agreement"/);
+    assert.match(
+      team,
+      new RegExp(
+        `<tr data-participant="${police}"><td>Federal War Crimes Unit \\(demo\\)</td><td><span class="ltr">DE</span></td><td>Derived copies \\(redactions, transcripts, translations\\) and Witnesses \\(pseudonyms, consent, statements\\)</td></tr>`,
+      ),
+    );
+    const after = await stored();
+    assert.deepEqual(
+      { ...after, updatedAt: before?.updatedAt },
+      {
+        ...before,
+        scope: 'The attacks on the hospital and its staff.',
+        participants: [{ orgId: police, country: 'DE', receives: ['derivatives', 'witnesses'] }],
+      },
+    );
+    assert.equal((await n.node.cases.agreements(operator, caseId)).length, 1, 'replaced, not added');
+    const now = await n.node.cases.view(partner, caseId);
+    assert.deepEqual(now.receives, ['derivatives', 'witnesses']);
+    assert.equal(now.may['incident.read'], false);
+    await assert.rejects(n.node.cases.listIncidents(partner, caseId));
+
+    // And back, as it was recorded (the next test ends it).
+    await follow(
+      lead,
+      await post(lead, jit.id, {
+        ...changed,
+        scope: 'The attacks on the hospital.',
+        [`receives.${police}`]: ['derivatives', 'incidents'],
+      }),
+      /done=agreement-changed/,
+    );
+    assert.deepEqual((await n.node.cases.view(partner, caseId)).receives, ['derivatives', 'incidents']);
+    assert.deepEqual({ ...(await stored()), updatedAt: before?.updatedAt }, before);
+  });
+
   it('agreements: a lead ends one today, and the partner organisation receives nothing under it from then on', async () => {
     const operator = { operator: true } as const;
     const ngo = orgs.get('ngo')!;
@@ -441,9 +579,29 @@ describeEachDatabase('case pages', (create, name) => {
       endsOn: '2025-12-31',
       participants: [{ orgId: ngo, country: 'UA', receives: ['originals'] }],
     });
-    assert.doesNotMatch(await html(await lead.get(`/cases/${caseId}/team`)), endForm(past.id));
+    const withPast = await html(await lead.get(`/cases/${caseId}/team`));
+    assert.doesNotMatch(withPast, endForm(past.id));
+    assert.doesNotMatch(withPast, new RegExp(`\\?agreement=${past.id}`), 'nor offered to be changed');
     const again = await html(await lead.postForm(`/cases/${caseId}/team/agreements/${past.id}/end`, {}), 409);
     assert.equal(alert(again), 'This agreement has already ended.');
+    // Nor changed back into force.
+    const revived = await html(
+      await lead.postForm(`/cases/${caseId}/team/agreements/${past.id}`, {
+        title: 'Exchange of letters 2025',
+        basisKind: 'bilateral',
+        startsOn: '2025-01-01',
+        endsOn: '',
+        participants: [ngo],
+        [`country.${ngo}`]: 'UA',
+        [`receives.${ngo}`]: ['originals'],
+      }),
+      409,
+    );
+    assert.equal(alert(revived), 'This agreement has already ended.');
+    assert.equal(
+      alert(await html(await lead.get(`/cases/${caseId}/team?agreement=${past.id}`), 409)),
+      'This agreement has already ended.',
+    );
     const unchanged = await n.node.cases.agreements(operator, caseId);
     assert.equal(unchanged.find((a) => a.id === past.id)?.endsOn, '2025-12-31');
     assert.equal(unchanged.find((a) => a.id === future.id)?.endsOn, null);
@@ -460,6 +618,7 @@ describeEachDatabase('case pages', (create, name) => {
     );
     assert.match(ended, /<dd>January 15, 2026 to March 1, 2026<\/dd>/);
     assert.doesNotMatch(ended, endForm(jit.id), 'nothing more to end');
+    assert.doesNotMatch(ended, new RegExp(`\\?agreement=${jit.id}`), 'nothing more to change');
     // The same agreement, with today (UTC) as its end date; everything else as it was.
     const saved = (await n.node.cases.agreements(operator, caseId)).find((a) => a.id === jit.id)!;
     assert.deepEqual({ ...saved, updatedAt: jit.updatedAt }, { ...jit, endsOn: '2026-03-01' });

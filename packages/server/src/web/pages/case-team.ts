@@ -38,7 +38,8 @@ import type { PageRoutes } from './index.ts';
  * The team of a case: its members and their roles, the joint investigation team agreements that
  * decide what members from other organisations receive, and the compartments. Every change is a
  * plain form (POST, then a redirect back here); the forms show only for those who may use them,
- * and the domain checks again.
+ * and the domain checks again. An agreement is changed with the same form as a new one, filled in
+ * with it: `?agreement=<id>` on this page.
  */
 
 type Category = (typeof DATA_CATEGORIES)[number];
@@ -49,19 +50,24 @@ interface ParticipantForm {
   readonly receives: readonly string[];
 }
 
+interface AgreementForm {
+  /** The agreement being changed; none for a new one. */
+  readonly id?: string;
+  readonly title: string;
+  readonly basisKind: string;
+  readonly legalBasis: string;
+  readonly startsOn: string;
+  readonly endsOn: string;
+  readonly scope: string;
+  readonly purposeLimitation: string;
+  /** By organisation id. */
+  readonly participants: ReadonlyMap<string, ParticipantForm>;
+}
+
 /** What the reader typed into one of the forms, kept when the page is shown again. */
 interface TeamForms {
   readonly member?: { readonly userId: string; readonly username: string; readonly role: string };
-  readonly agreement?: {
-    readonly title: string;
-    readonly basisKind: string;
-    readonly legalBasis: string;
-    readonly startsOn: string;
-    readonly endsOn: string;
-    readonly scope: string;
-    readonly purposeLimitation: string;
-    readonly participants: ReadonlyMap<string, ParticipantForm>;
-  };
+  readonly agreement?: AgreementForm;
   readonly compartment?: {
     readonly name: string;
     readonly description: string;
@@ -87,8 +93,38 @@ const categoryList = (
 /** The agreement's last day is today or already past (its end date counts as a day in force). */
 const endedBy = (a: Agreement, today: string): boolean => a.endsOn !== null && a.endsOn <= today;
 
-/** The notice after ending an agreement (its own, as the shared list of confirmations has none). */
+/** Notices after ending or changing an agreement (the shared list of confirmations has neither). */
 const ENDED = 'agreement-ended';
+const CHANGED = 'agreement-changed';
+
+/** The form filled in with an agreement as it is saved, to change it. */
+const agreementForm = (a: Agreement): AgreementForm => ({
+  id: a.id,
+  title: a.title,
+  basisKind: a.basisKind,
+  legalBasis: a.legalBasis,
+  startsOn: a.startsOn,
+  endsOn: a.endsOn ?? '',
+  scope: a.scope,
+  purposeLimitation: a.purposeLimitation,
+  participants: new Map(
+    a.participants.map((p) => [p.orgId as string, { on: true, country: p.country, receives: p.receives }]),
+  ),
+});
+
+/** What the domain is given to save: the ticked organisations only. */
+const agreementFields = (form: AgreementForm) => ({
+  title: form.title,
+  basisKind: form.basisKind,
+  legalBasis: form.legalBasis,
+  startsOn: form.startsOn,
+  endsOn: form.endsOn,
+  scope: form.scope,
+  purposeLimitation: form.purposeLimitation,
+  participants: [...form.participants]
+    .filter(([, p]) => p.on)
+    .map(([orgId, p]) => ({ orgId, country: p.country, receives: [...p.receives] })),
+});
 
 const roleOptions = (t: Translate, current: string): Html =>
   html`${CASE_ROLES.map((r) => html`<option value="${r}"${selected(r === current)}>${t(`case.role.${r}`)}</option>`)}`;
@@ -204,9 +240,13 @@ export const registerCaseTeam = (r: PageRoutes) => {
             p.receives,
           )}</td></tr>`,
       )}</tbody></table></div>${
-        // Offered while the agreement has not ended yet; the domain refuses one that has not started.
+        // Changing and ending are offered while the agreement has not ended yet (changing an ended
+        // one could bring it back into force); the domain refuses to end one that has not started.
         manage && !endedBy(a, today)
-          ? html`<form method="post" action="/cases/${k.id}/team/agreements/${a.id}/end" class="end-agreement">${csrfField(c)}<p class="muted" id="end-help-${a.id}">${t(
+          ? html`<p><a href="/cases/${k.id}/team?agreement=${a.id}#agreement-form" class="change-agreement" aria-label="${t(
+              'case.agreements.changeWhich',
+              { title: a.title },
+            )}">${t('case.agreements.change')}</a></p><form method="post" action="/cases/${k.id}/team/agreements/${a.id}/end" class="end-agreement">${csrfField(c)}<p class="muted" id="end-help-${a.id}">${t(
               'case.agreements.endTodayHelp',
             )}</p><button type="submit" class="danger" aria-describedby="end-help-${a.id}">${t(
               'case.agreements.endToday',
@@ -214,7 +254,12 @@ export const registerCaseTeam = (r: PageRoutes) => {
           : ''
       }</article>`;
 
-    const af = forms.agreement;
+    // The agreement being changed, if the form is for one of this case that has not ended; a form
+    // for any other is not shown filled in (it would record a new agreement with its values).
+    const changing = forms.agreement?.id
+      ? agreements.find((a) => a.id === forms.agreement?.id && !endedBy(a, today))
+      : undefined;
+    const af = forms.agreement?.id && !changing ? undefined : forms.agreement;
     const participantFields = (o: Organisation, i: number): Html => {
       const v = af?.participants.get(o.id) ?? { on: false, country: o.country, receives: [] };
       return html`<fieldset class="participant" data-org="${o.id}"><legend>${o.name}</legend>
@@ -229,10 +274,21 @@ export const registerCaseTeam = (r: PageRoutes) => {
           )}> <label for="a-r${i}-${cat}">${t(`case.category.${cat}`)}</label></div>`,
       )}</fieldset>${o.id === k.leadOrgId ? html`<p class="muted">${t('case.agreements.leadSeesAll')}</p>` : ''}</fieldset>`;
     };
+    // One form for a new agreement and for changing one: only its heading, target and button differ.
+    const formStart: Html = changing
+      ? html`<h3 id="agreement-form">${t('case.agreements.changeWhich', { title: changing.title })}</h3>
+<p class="muted">${t('case.agreements.changeHelp')}</p>
+<form method="post" action="/cases/${k.id}/team/agreements/${changing.id}" id="change-agreement">`
+      : html`<h3 id="agreement-form">${t('case.agreements.new')}</h3>
+<form method="post" action="/cases/${k.id}/team/agreements" id="record-agreement">`;
+    const formEnd: Html = changing
+      ? html`<button type="submit">${t('case.agreements.save')}</button> <a href="/cases/${k.id}/team#agreements">${t(
+          'case.agreements.cancel',
+        )}</a>`
+      : html`<button type="submit">${t('case.agreements.record')}</button>`;
     const recordAgreement: Html = !manage
       ? ''
-      : html`<h3>${t('case.agreements.new')}</h3>
-<form method="post" action="/cases/${k.id}/team/agreements" id="record-agreement">${csrfField(c)}
+      : html`${formStart}${csrfField(c)}
 <label for="a-title">${t('case.agreements.name')}</label><input type="text" id="a-title" name="title" required maxlength="300" value="${af?.title ?? ''}">
 <label for="a-kind">${t('case.agreements.kind')}</label><select id="a-kind" name="basisKind">${BASIS_KINDS.map(
           (b) => html`<option value="${b}"${selected(b === af?.basisKind)}>${t(`case.basis.${b}`)}</option>`,
@@ -246,7 +302,7 @@ export const registerCaseTeam = (r: PageRoutes) => {
 <fieldset><legend>${t('case.agreements.participants')}</legend><p class="muted">${t('case.agreements.participantsHelp')}</p>
 <p class="muted" id="a-country-help">${t('case.agreements.countryHelp')}</p>
 <div class="participants">${orgs.map(participantFields)}</div></fieldset>
-<button type="submit">${t('case.agreements.record')}</button></form>`;
+${formEnd}</form>`;
 
     // ── compartments ──
     const memberBoxes = (prefix: string, chosen: readonly string[]): Html =>
@@ -291,6 +347,9 @@ export const registerCaseTeam = (r: PageRoutes) => {
         ...doneNotices(c),
         ...(c.req.query('done') === ENDED
           ? [{ kind: 'info' as const, text: t('case.done.agreementEnded') }]
+          : []),
+        ...(c.req.query('done') === CHANGED
+          ? [{ kind: 'info' as const, text: t('case.done.agreementChanged') }]
           : []),
         ...(opts.notices ?? []),
       ],
@@ -339,10 +398,42 @@ ${addMember}</section>
 
   const forbidden = () => new AccordError('forbidden', 'not allowed on this case');
 
+  /**
+   * An agreement of this case that a lead may still change or end: refused for anyone else, for
+   * an id that is not one of the case's agreements, and for an agreement that has already ended.
+   */
+  const openAgreement = async (c: Context<AppEnv>, view: CaseView, id: string): Promise<Agreement> => {
+    if (!view.may['case.members']) throw forbidden();
+    const cases = c.get('cases');
+    const a = isUuid(id)
+      ? (await cases.agreements(c.get('auth')!.actor, view.record.id)).find((x) => x.id === id)
+      : undefined;
+    if (!a) {
+      throw new AccordError('not_found', `there is no agreement ${id} in this case`, {
+        context: { reason: 'unknown_agreement' },
+      });
+    }
+    // Saving an agreement that ended earlier with a later end date would bring it back into force.
+    if (endedBy(a, cases.access.today())) {
+      throw new AccordError('conflict', 'this agreement has already ended', {
+        context: { reason: 'agreement_ended' },
+      });
+    }
+    return a;
+  };
+
   r.get('/cases/:caseId/team', 'case.read', async (c) => {
     const view = await loadView(c);
     if (!view) return caseNotFound(c);
-    return teamPage(c, view);
+    const id = c.req.query('agreement');
+    if (id === undefined) return teamPage(c, view);
+    // The form filled in with the agreement to change.
+    try {
+      return teamPage(c, view, { forms: { agreement: agreementForm(await openAgreement(c, view, id)) } });
+    } catch (e) {
+      if (!isAccordError(e)) throw e;
+      return teamPage(c, view, { notices: [errorNotice(c.get('t'), e)], status: statusFor(e) });
+    }
   });
 
   r.post('/cases/:caseId/team/members', 'case.read', (c) =>
@@ -387,7 +478,7 @@ ${addMember}</section>
     }),
   );
 
-  const readAgreement = (body: Body): NonNullable<TeamForms['agreement']> => {
+  const readAgreement = (body: Body): AgreementForm => {
     const chosen = new Set(many(body, 'participants'));
     const participants = new Map<string, ParticipantForm>();
     for (const key of Object.keys(body)) {
@@ -419,60 +510,39 @@ ${addMember}</section>
     change(
       c,
       async (view, body) => {
-        const form = readAgreement(body);
-        await c.get('cases').saveAgreement(c.get('auth')!.actor, view.record.id, {
-          title: form.title,
-          basisKind: form.basisKind,
-          legalBasis: form.legalBasis,
-          startsOn: form.startsOn,
-          endsOn: form.endsOn,
-          scope: form.scope,
-          purposeLimitation: form.purposeLimitation,
-          participants: [...form.participants]
-            .filter(([, p]) => p.on)
-            .map(([orgId, p]) => ({ orgId, country: p.country, receives: [...p.receives] })),
-        });
+        await c
+          .get('cases')
+          .saveAgreement(c.get('auth')!.actor, view.record.id, agreementFields(readAgreement(body)));
         return 'done=agreement-recorded#agreements';
       },
       (body) => ({ agreement: readAgreement(body) }),
     ),
   );
 
+  // Changes an agreement: saved again under its id with what the form says.
+  r.post('/cases/:caseId/team/agreements/:agreementId', 'case.read', (c) =>
+    change(
+      c,
+      async (view, body) => {
+        const a = await openAgreement(c, view, c.req.param('agreementId') ?? '');
+        await c
+          .get('cases')
+          .saveAgreement(c.get('auth')!.actor, view.record.id, agreementFields(readAgreement(body)), a.id);
+        return `done=${CHANGED}#agreements`;
+      },
+      (body) => ({ agreement: { ...readAgreement(body), id: c.req.param('agreementId') ?? '' } }),
+    ),
+  );
+
   // Ends an agreement today: the same agreement saved again with today (UTC) as its end date.
   r.post('/cases/:caseId/team/agreements/:agreementId/end', 'case.read', (c) =>
     change(c, async (view) => {
-      if (!view.may['case.members']) throw forbidden();
-      const actor = c.get('auth')!.actor;
+      const a = await openAgreement(c, view, c.req.param('agreementId') ?? '');
       const cases = c.get('cases');
-      const id = c.req.param('agreementId') ?? '';
-      const a = isUuid(id)
-        ? (await cases.agreements(actor, view.record.id)).find((x) => x.id === id)
-        : undefined;
-      if (!a) throw new AccordError('not_found', `there is no agreement ${id} in this case`);
-      const today = cases.access.today();
-      // Saving today as the end of an agreement that ended earlier would bring it back into force.
-      if (endedBy(a, today)) {
-        throw new AccordError('conflict', 'this agreement has already ended', {
-          context: { reason: 'agreement_ended' },
-        });
-      }
       await cases.saveAgreement(
-        actor,
+        c.get('auth')!.actor,
         view.record.id,
-        {
-          title: a.title,
-          basisKind: a.basisKind,
-          legalBasis: a.legalBasis,
-          startsOn: a.startsOn,
-          endsOn: today,
-          scope: a.scope,
-          purposeLimitation: a.purposeLimitation,
-          participants: a.participants.map((p) => ({
-            orgId: p.orgId,
-            country: p.country,
-            receives: [...p.receives],
-          })),
-        },
+        agreementFields({ ...agreementForm(a), endsOn: cases.access.today() }),
         a.id,
       );
       return `done=${ENDED}#agreements`;

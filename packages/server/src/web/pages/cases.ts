@@ -320,6 +320,7 @@ ${caseFields(t, legal, v, false)}
       [`/cases/${k.id}/export`, 'export', may['evidence.export']],
       [`/cases/${k.id}/incidents`, 'incidents', may['incident.read']],
       [`/cases/${k.id}/matrix`, 'matrix', may['matrix.read']],
+      [`/cases/${k.id}/witnesses`, 'witnesses', may['witness.read']],
       [`/cases/${k.id}/team`, 'team', may['case.view']],
       [`/cases/${k.id}/edit`, 'edit', may['case.edit']],
     ];
@@ -386,7 +387,7 @@ ${
         .map(
           ([href, key]) =>
             html`<li><a href="${href}">${t(
-              `case.link.${key as 'evidence' | 'export' | 'incidents' | 'matrix' | 'team' | 'edit'}`,
+              `case.link.${key as 'evidence' | 'export' | 'incidents' | 'matrix' | 'witnesses' | 'team' | 'edit'}`,
             )}</a></li>`,
         )}</ul></nav>
 ${

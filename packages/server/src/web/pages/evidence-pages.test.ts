@@ -421,8 +421,8 @@ describeEachDatabase('evidence pages', (create, name) => {
       page.indexOf('name="compartmentId"') < page.indexOf('name="files"'),
       'sent before the files, so it is known before the first byte is stored',
     );
-    // The script would send the files without the compartment: the form posts as it is.
-    assert.doesNotMatch(page, /upload\.js/);
+    // The script sends the chosen compartment too (in the upload URL's query).
+    assert.match(page, /<script src="\/assets\/upload\.js" defer><\/script>/);
 
     const csrf = await investigator.csrf();
     const upload = (compartmentId: string, name: string, bytes: string) =>

@@ -127,15 +127,8 @@ ${input('location', 'text', html` placeholder="50.4501,30.5234" dir="ltr"`)}
 <p><input type="checkbox" id="u-sensitive" name="sensitive" value="on"${values.sensitive === 'on' ? ' checked' : ''}> <label for="u-sensitive">${t('upload.sensitive')}</label></p>
 <label for="u-files">${t('upload.files')}</label><input type="file" id="u-files" name="files" multiple required>
 <button type="submit">${t('upload.submit')}</button>
-</form>${
-        // The script sends each file to the API with the capture fields only: it would drop the chosen
-        // compartment and file the item in the general area of the case. Where a compartment can be
-        // chosen the form posts as it is (streamed all the same, without progress bars).
-        compartments.length === 0
-          ? html`
+</form>
 <script src="/assets/upload.js" defer></script>`
-          : ''
-      }`
 }`,
     });
   };

@@ -233,4 +233,101 @@ describeEachDatabase('export page', (create, name) => {
     assert.equal(forged.status, 403);
     assert.equal(await logSize(), size, 'no custody event was recorded');
   });
+
+  it('names the recipient organisation: a witness’s statement goes only where the witness consented to share it', async () => {
+    const operator = { operator: true } as const;
+    const police = (await n.node.accounts.listOrganisations(operator)).find((o) => o.kind === 'police')!;
+    const form = await html(await investigator.get(`/cases/${caseId}/export`));
+    assert.match(
+      form,
+      /<label for="e-recipient-org">Recipient organisation<\/label><select id="e-recipient-org" name="recipientOrgId" aria-describedby="e-recipient-org-help"><option value="">None \/ outside this node<\/option>/,
+    );
+    assert.match(
+      form,
+      new RegExp(`<option value="${police.id}">Federal War Crimes Unit \\(demo\\)</option>`),
+    );
+    // The photo is a witness's statement; its redacted copy was derived from it.
+    const witness = await n.node.witnesses.create(operator, caseId, { kind: 'witness' });
+    await n.node.witnesses.addStatement(operator, witness.id, {
+      itemId: ids.photo,
+      takenOn: '2026-02-01',
+      takenBy: 'Investigator',
+      orgId: police.id,
+      language: 'uk',
+    });
+    const size = await logSize();
+    const send = (client: TestClient, recipientOrgId: string, itemIds = [ids.redacted]) =>
+      client.postForm(`/cases/${caseId}/export`, {
+        itemIds,
+        recipient: 'Federal War Crimes Unit',
+        recipientOrgId,
+        purpose: 'Joint analysis',
+      });
+    const alert = (page: string) => /role="alert">([^<]*)</.exec(page)?.[1] ?? '';
+    assert.equal(
+      alert(await html(await send(investigator, ''), 400)),
+      'Choose the recipient organisation: the export includes witness statements, whose consent to sharing must be checked.',
+    );
+    const refused = await html(await send(investigator, police.id), 403);
+    assert.equal(
+      alert(refused),
+      'The export was refused: W-0001 has not consented to sharing with this recipient, or has withdrawn consent.',
+    );
+    assert.match(refused, new RegExp(`<option value="${police.id}" selected>`), 'the choice is kept');
+    assert.equal(
+      alert(await html(await send(investigator, '6f1c1f8e-1d2b-4c3a-9e4f-5a6b7c8d9e0f'), 400)),
+      'The chosen recipient organisation does not exist on this node.',
+    );
+    // In the reader's language (chosen on the profile page, then set back).
+    const language = async (locale: string) =>
+      assert.equal((await investigator.postForm('/profile/language', { locale })).status, 303);
+    await language('fr');
+    assert.match(
+      alert(await html(await send(investigator, police.id), 403)),
+      /^L’export a été refusé : W-0001 n’a pas consenti au partage avec ce destinataire/,
+    );
+    await language('');
+    assert.equal(await logSize(), size, 'refused exports record nothing');
+
+    await n.node.witnesses.recordConsent(operator, witness.id, {
+      purpose: 'sharing',
+      scope: police.id,
+      state: 'given',
+    });
+    const sent = await send(investigator, police.id);
+    assert.equal(sent.status, 200, (await sent.clone().text()).slice(0, 2000));
+    const path = join(dir, 'consented.accord.tar');
+    await writeFile(path, new Uint8Array(await sent.arrayBuffer()));
+    const report = await verifyBundle(path, { vkey: n.node.logVerifierKey });
+    assert.ok(report.ok, JSON.stringify(report.problems));
+
+    // Once the witness's identity is on file, an item naming them is refused, whoever receives it.
+    const compartment = await n.node.cases.createCompartment(operator, caseId, {
+      name: 'Protection',
+      members: [(await n.node.accounts.findUserByUsername('demo-investigator')).id],
+    });
+    await n.node.witnesses.setIdentity(operator, witness.id, {
+      compartmentId: compartment.id,
+      fullName: 'Mykola Zaporozhets',
+    });
+    const named = (
+      await n.node.evidence.ingest(
+        actorOf(await n.node.accounts.findUserByUsername('demo-investigator')),
+        {
+          caseId,
+          source: Readable.from([Buffer.from('Mykola Zaporozhets saw the trucks.')]),
+          fileName: 'note.txt',
+        },
+        'web',
+      )
+    ).item.id;
+    const before = await logSize();
+    const protectedName = await html(await send(investigator, '', [named]), 403);
+    assert.equal(
+      alert(protectedName),
+      'The export was refused: an item names a protected witness. Export a redacted derivative instead.',
+    );
+    assert.ok(!protectedName.includes('Zaporozhets'), 'the refusal does not repeat the name');
+    assert.equal(await logSize(), before);
+  });
 });

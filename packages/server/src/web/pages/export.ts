@@ -1,4 +1,11 @@
-import { type AccordError, type CaseId, type CaseRecord, type ItemRecord, isAccordError } from '@accord/core';
+import {
+  type AccordError,
+  type CaseId,
+  type CaseRecord,
+  type ItemRecord,
+  isAccordError,
+  type Organisation,
+} from '@accord/core';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { sendBundle } from '../../http/bundle-download.ts';
@@ -12,11 +19,20 @@ interface ExportForm {
   readonly itemIds: readonly string[];
   readonly derivedOnly: boolean;
   readonly recipient: string;
+  /** The recipient organisation on this node, when there is one ("" for none). */
+  readonly recipientOrgId: string;
   readonly purpose: string;
   readonly legalBasis: string;
 }
 
-const EMPTY: ExportForm = { itemIds: [], derivedOnly: false, recipient: '', purpose: '', legalBasis: '' };
+const EMPTY: ExportForm = {
+  itemIds: [],
+  derivedOnly: false,
+  recipient: '',
+  recipientOrgId: '',
+  purpose: '',
+  legalBasis: '',
+};
 
 const statusFor = (e: AccordError): number =>
   e.code === 'not_found' ? 404 : e.code === 'conflict' ? 409 : e.code === 'forbidden' ? 403 : 400;
@@ -52,13 +68,18 @@ export const registerExport = (r: PageRoutes) => {
   const notFound = (c: Context<AppEnv>) =>
     page(c, { title: c.get('t')('error.notFound'), body: '', status: 404 });
 
-  const exportPage = (
+  /** The organisations of the node, for the recipient organisation (whose consent is checked). */
+  const orgsOf = (c: Context<AppEnv>): Promise<Organisation[]> =>
+    c.get('accounts').listOrganisations(c.get('auth')!.actor);
+
+  const exportPage = async (
     c: Context<AppEnv>,
     kase: CaseRecord,
     items: readonly ItemRecord[],
     opts: { notices?: Notice[]; status?: number; values?: ExportForm } = {},
   ) => {
     const t = c.get('t');
+    const orgs = await orgsOf(c);
     const locale = c.get('locale');
     const values = opts.values ?? EMPTY;
     const chosen = new Set(values.itemIds);
@@ -97,6 +118,13 @@ ${items.map(row)}
 </fieldset>
 <p><input type="checkbox" id="e-derived" name="derivedOnly" value="on"${values.derivedOnly ? html` checked` : ''}> <label for="e-derived">${t('export.derivedOnly')}</label></p>
 <label for="e-recipient">${t('export.recipient')}</label><input type="text" id="e-recipient" name="recipient" required maxlength="300" value="${values.recipient}">
+<label for="e-recipient-org">${t('export.recipientOrg')}</label><select id="e-recipient-org" name="recipientOrgId" aria-describedby="e-recipient-org-help"><option value="">${t(
+              'export.recipientOrgNone',
+            )}</option>${orgs.map(
+              (o) =>
+                html`<option value="${o.id}"${o.id === values.recipientOrgId ? html` selected` : ''}>${o.name}</option>`,
+            )}</select>
+<p class="muted" id="e-recipient-org-help">${t('export.recipientOrgHelp')}</p>
 <label for="e-purpose">${t('export.purpose')}</label><textarea id="e-purpose" name="purpose" required maxlength="2000">${values.purpose}</textarea>
 <label for="e-legal">${t('export.legalBasis')}</label><input type="text" id="e-legal" name="legalBasis" maxlength="500" value="${values.legalBasis}">
 <button type="submit">${t('export.submit')}</button>
@@ -112,9 +140,12 @@ ${items.map(row)}
   const refusal = (
     c: Context<AppEnv>,
     items: readonly ItemRecord[],
+    orgs: readonly Organisation[],
     form: ExportForm,
   ): { text: string; status: number } | undefined => {
     const t = c.get('t');
+    if (form.recipientOrgId !== '' && !orgs.some((o) => o.id === form.recipientOrgId))
+      return { text: t('export.recipientOrgUnknown'), status: 400 };
     const byId = new Map(items.map((i) => [i.id as string, i]));
     for (const id of form.itemIds) {
       const item = byId.get(id);
@@ -149,11 +180,12 @@ ${items.map(row)}
       ),
       derivedOnly: one(body.derivedOnly) === 'on',
       recipient: one(body.recipient),
+      recipientOrgId: one(body.recipientOrgId),
       purpose: one(body.purpose),
       legalBasis: one(body.legalBasis),
     };
     const items = await itemsOf(c, kase.id);
-    const refused = refusal(c, items, form);
+    const refused = refusal(c, items, await orgsOf(c), form);
     if (refused)
       return exportPage(c, kase, items, {
         notices: [{ kind: 'error', text: refused.text }],
@@ -166,6 +198,8 @@ ${items.map(row)}
         ...(form.itemIds.length > 0 ? { itemIds: form.itemIds } : {}),
         derivedOnly: form.derivedOnly,
         recipient: form.recipient,
+        // Exports of witness statements check each witness's consent to sharing with it.
+        ...(form.recipientOrgId !== '' ? { recipientOrgId: form.recipientOrgId } : {}),
         purpose: form.purpose,
         ...(form.legalBasis.trim() !== '' ? { legalBasis: form.legalBasis } : {}),
         via: 'web',

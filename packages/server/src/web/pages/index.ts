@@ -14,6 +14,7 @@ import { registerLegal } from './legal.ts';
 import { registerMatrix } from './matrix.ts';
 import { registerProfile } from './profile.ts';
 import { registerSignIn } from './sign-in.ts';
+import { registerWitnesses } from './witnesses.ts';
 
 export type PageRoutes = ReturnType<typeof pageRoutes>;
 
@@ -34,6 +35,7 @@ export const registerPages = (
   registerLegal(r);
   registerIncidents(r);
   registerMatrix(r);
+  registerWitnesses(r);
   // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
   registerEvidenceUpload(r);
   registerEvidenceList(r);

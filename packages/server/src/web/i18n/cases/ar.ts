@@ -199,4 +199,12 @@ export const casesAr: CasesCatalogue = {
   'case.agreements.endTodayHelp': 'يُنهيه الآن: ابتداءً من اليوم لا يتلقى المشاركون فيه شيئًا بموجبه.',
   'case.done.agreementEnded': 'انتهى الاتفاق: لم يعد المشاركون فيه يتلقون شيئًا بموجبه.',
   'reason.agreement_ended': 'انتهى هذا الاتفاق من قبل.',
+  // Changing an agreement.
+  'case.agreements.change': 'تعديل الاتفاق',
+  'case.agreements.changeWhich': 'تعديل الاتفاق «{title}»',
+  'case.agreements.changeHelp': 'بعد الحفظ، يتبع ما يتلقاه كل مشارك الاتفاقَ بصيغته المعدّلة.',
+  'case.agreements.save': 'حفظ التعديلات',
+  'case.agreements.cancel': 'الإبقاء عليه دون تعديل',
+  'case.done.agreementChanged': 'عُدّل الاتفاق.',
+  'reason.unknown_agreement': 'هذا الاتفاق ليس من اتفاقات القضية، أو الرابط قديم.',
 };

@@ -213,6 +213,15 @@ export const casesEn = {
   'case.agreements.endTodayHelp': 'Ends it now: from today its participants receive nothing more under it.',
   'case.done.agreementEnded': 'The agreement has ended: its participants receive nothing more under it.',
   'reason.agreement_ended': 'This agreement has already ended.',
+  // Changing an agreement.
+  'case.agreements.change': 'Change the agreement',
+  'case.agreements.changeWhich': 'Change the agreement “{title}”',
+  'case.agreements.changeHelp':
+    'Once saved, what each participant receives follows the agreement as changed.',
+  'case.agreements.save': 'Save the changes',
+  'case.agreements.cancel': 'Leave it unchanged',
+  'case.done.agreementChanged': 'The agreement was changed.',
+  'reason.unknown_agreement': 'This agreement is not part of the case, or the link is out of date.',
 } as const;
 
 export type CasesCatalogue = Readonly<Record<keyof typeof casesEn, string>>;

@@ -210,4 +210,13 @@ export const casesEs: CasesCatalogue = {
   'case.done.agreementEnded':
     'El acuerdo ha terminado: sus participantes ya no reciben nada en virtud de él.',
   'reason.agreement_ended': 'Este acuerdo ya ha terminado.',
+  // Changing an agreement.
+  'case.agreements.change': 'Modificar el acuerdo',
+  'case.agreements.changeWhich': 'Modificar el acuerdo «{title}»',
+  'case.agreements.changeHelp':
+    'Una vez guardado, lo que recibe cada participante sigue el acuerdo modificado.',
+  'case.agreements.save': 'Guardar los cambios',
+  'case.agreements.cancel': 'Dejarlo como está',
+  'case.done.agreementChanged': 'Se modificó el acuerdo.',
+  'reason.unknown_agreement': 'Este acuerdo no forma parte del caso, o el enlace está desactualizado.',
 };

@@ -211,4 +211,13 @@ export const casesFr: CasesCatalogue = {
     'Y met fin maintenant : dès aujourd’hui, ses participants ne reçoivent plus rien à ce titre.',
   'case.done.agreementEnded': 'L’accord a pris fin : ses participants ne reçoivent plus rien à ce titre.',
   'reason.agreement_ended': 'Cet accord a déjà pris fin.',
+  // Changing an agreement.
+  'case.agreements.change': 'Modifier l’accord',
+  'case.agreements.changeWhich': 'Modifier l’accord « {title} »',
+  'case.agreements.changeHelp':
+    'Une fois enregistré, ce que reçoit chaque participant suit l’accord modifié.',
+  'case.agreements.save': 'Enregistrer les modifications',
+  'case.agreements.cancel': 'Ne rien modifier',
+  'case.done.agreementChanged': 'L’accord a été modifié.',
+  'reason.unknown_agreement': 'Cet accord ne fait pas partie de l’affaire, ou le lien est périmé.',
 };

@@ -208,4 +208,12 @@ export const casesUk: CasesCatalogue = {
     'Припиняє її зараз: від сьогодні учасники більше нічого за нею не отримують.',
   'case.done.agreementEnded': 'Угоду припинено: її учасники більше нічого за нею не отримують.',
   'reason.agreement_ended': 'Ця угода вже припинила дію.',
+  // Changing an agreement.
+  'case.agreements.change': 'Змінити угоду',
+  'case.agreements.changeWhich': 'Змінити угоду «{title}»',
+  'case.agreements.changeHelp': 'Після збереження те, що отримує кожен учасник, відповідає зміненій угоді.',
+  'case.agreements.save': 'Зберегти зміни',
+  'case.agreements.cancel': 'Залишити без змін',
+  'case.done.agreementChanged': 'Угоду змінено.',
+  'reason.unknown_agreement': 'Ця угода не належить до справи, або посилання застаріле.',
 };
