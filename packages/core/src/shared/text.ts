@@ -8,7 +8,7 @@ export const foldForSearch = (text: string): string =>
   text
     .normalize('NFKD')
     .replace(/[\p{M}\p{Cf}]/gu, '')
-    .replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'")
     .toLocaleLowerCase('und')
     .replace(/\s+/g, ' ');

@@ -486,7 +486,11 @@ describeEachDatabase('witnesses API', (create, name) => {
     assert.equal(saved.level, 'high');
     // W-0002 has no identity yet: risk assessments are kept with it, so there is none either.
     await refused(
-      await risk({ level: 'low', assessedOn: '2026-02-01', reviewOn: '2099-01-01' }, 'protectionOut', secondId),
+      await risk(
+        { level: 'low', assessedOn: '2026-02-01', reviewOn: '2099-01-01' },
+        'protectionOut',
+        secondId,
+      ),
       409,
       "record W-0002's identity in a protection compartment first: risk assessments are kept with it",
     );
