@@ -39,13 +39,33 @@ export const receivedBy = (agreements: readonly Agreement[], orgId: string, day:
  * read and write inside a case; nothing else decides case access. A refusal that must not reveal
  * the thing exists becomes "not found" with the same words as for something that really is not.
  */
+/**
+ * Which items of a case members of a partner organisation may not see even though their agreement
+ * grants the category: witness statements whose witness has not consented to sharing with them.
+ */
+export interface ShareGate {
+  partnerExclusions(caseId: CaseId, orgId: string): Promise<ReadonlySet<string>>;
+}
+
 export class CaseAccess implements EvidenceAccess {
   readonly #repo: CaseRepo;
   readonly #clock: Clock;
+  #shareGate: ShareGate | undefined;
 
   constructor(deps: { repo: CaseRepo; clock: Clock }) {
     this.#repo = deps.repo;
     this.#clock = deps.clock;
+  }
+
+  /** The witnesses module, once it exists (it is built on this class). */
+  useShareGate(gate: ShareGate): void {
+    this.#shareGate = gate;
+  }
+
+  /** Whether consent keeps this item from a member of a partner organisation. */
+  async #withheld(by: Principal, c: CaseRecord, itemId: string): Promise<boolean> {
+    if ('operator' in by || by.orgId === c.leadOrgId || !this.#shareGate) return false;
+    return (await this.#shareGate.partnerExclusions(c.id, by.orgId)).has(itemId);
   }
 
   today(): string {
@@ -96,13 +116,11 @@ export class CaseAccess implements EvidenceAccess {
   /** Checks an action on one evidence item (its compartment and kind decide what is visible). */
   async requireItem(by: Principal, item: ItemRecord, action: CaseAction): Promise<CaseRecord> {
     const compartmentId = await this.#repo.itemCompartment(item.id);
-    return this.require(
-      by,
-      item.caseId,
-      action,
-      { compartmentId, derived: item.derivedFrom !== null },
-      `there is no evidence item ${item.id}`,
-    );
+    const missing = `there is no evidence item ${item.id}`;
+    const resource = { compartmentId, derived: item.derivedFrom !== null };
+    const c = await this.require(by, item.caseId, action, resource, missing);
+    if (await this.#withheld(by, c, item.id)) throw notFound(missing);
+    return c;
   }
 
   itemCompartment(itemId: ItemId): Promise<string | null> {
@@ -123,7 +141,7 @@ export class CaseAccess implements EvidenceAccess {
       compartmentId,
       derived: item.derivedFrom !== null,
     });
-    return d.allowed;
+    return d.allowed && !(await this.#withheld(by, c, item.id));
   }
 
   /**
@@ -141,10 +159,15 @@ export class CaseAccess implements EvidenceAccess {
       if (!standing || !decideInCase(by, standing, 'evidence.read').allowed) continue;
       const r = standing.receives;
       if (r && !receivesCategory(r, 'derivatives')) continue;
+      const excluded =
+        r !== undefined && this.#shareGate
+          ? [...(await this.#shareGate.partnerExclusions(c.id, by.orgId))]
+          : [];
       out.push({
         caseId: c.id,
         compartments: standing.compartments,
         derivedOnly: r !== undefined && !r.includes('originals'),
+        ...(excluded.length > 0 ? { excluded: excluded as ItemId[] } : {}),
       });
     }
     return out;

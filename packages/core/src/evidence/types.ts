@@ -136,6 +136,8 @@ export interface ItemScope {
   readonly caseId: CaseId;
   readonly compartments: readonly string[];
   readonly derivedOnly: boolean;
+  /** Items of the case left out all the same (witness statements shared without consent). */
+  readonly excluded?: readonly ItemId[];
 }
 
 export interface ItemFilter {

@@ -395,6 +395,28 @@ export class Witnesses {
   }
 
   /**
+   * Inside Accord too, a statement is shared with a partner organisation only with the witness's
+   * consent: the items of every statement family whose witness does not (or no longer) consent to
+   * sharing with `orgId` are withheld from that organisation's members.
+   */
+  async partnerExclusions(caseId: CaseId, orgId: string): Promise<ReadonlySet<string>> {
+    const out = new Set<string>();
+    const statements = (await this.#repo.listCaseStatements(caseId)).filter((s) => s.itemId);
+    const consents = new Map<string, boolean>();
+    for (const s of statements) {
+      if (!consents.has(s.witnessId)) {
+        const current = currentConsent(await this.#repo.listConsent(s.witnessId));
+        const d = decideConsent(s.witnessId, current, { purpose: 'sharing', scope: orgId, label: '' });
+        consents.set(s.witnessId, d.allowed);
+      }
+      if (consents.get(s.witnessId)) continue;
+      const item = await this.#items.getItem(s.itemId as ItemId);
+      if (item) for (const id of await this.#family(item)) out.add(id);
+    }
+    return out;
+  }
+
+  /**
    * Why an item may not be linked into another case, if it may not: a witness's statement (or
    * anything of its family) would leave the consent of that witness behind.
    */

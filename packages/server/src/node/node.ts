@@ -125,6 +125,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       legal: () => legal,
       clock,
     });
+    cases.access.useShareGate(witnesses);
     const evidence = new Evidence({
       access: cases.access,
       exportGate: witnesses,

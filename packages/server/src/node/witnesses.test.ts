@@ -417,4 +417,58 @@ describeEachDatabase('witnesses: identities, consent, statements, protection', (
       /must not contain a name of a protected witness/,
     );
   });
+
+  it('inside Accord too, a partner sees a statement only while the witness consents to sharing with it', async () => {
+    const { accounts, cases, evidence, witnesses } = n.node;
+    const { user } = await accounts.createUser(operator, {
+      orgId: orgs.partner,
+      username: 'partner-investigator',
+      displayName: 'Partner investigator',
+      role: 'investigator',
+      password: 'correct horse battery staple',
+    });
+    const partner = actorOf(user);
+    await cases.putMember(as('lead'), caseId, { userId: user.id, role: 'investigator' });
+    await cases.saveAgreement(as('lead'), caseId, {
+      title: 'JIT',
+      basisKind: 'eu_jit_model',
+      startsOn: '2020-01-01',
+      participants: [{ orgId: orgs.partner, country: 'DE', receives: ['originals', 'witnesses'] }],
+    });
+    const visible = async () => {
+      const list = await evidence.list(partner, { caseId: caseId as never, limit: 500 });
+      assert.equal(list.total, list.items.length, 'the count matches what is listed');
+      return new Set<string>(list.items.map((i) => i.id));
+    };
+    await witnesses.recordConsent(as('advocate'), witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'given',
+    });
+    assert.ok((await visible()).has(redactedItem));
+    assert.equal((await evidence.get(partner, redactedItem)).id, redactedItem);
+
+    await witnesses.recordConsent(as('advocate'), witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'withdrawn',
+    });
+    const after = await visible();
+    for (const id of [statementItem, redactedItem]) {
+      assert.ok(!after.has(id), 'withheld from lists and counts');
+      assert.equal(
+        await refusal(evidence.get(partner, id)),
+        `not_found: there is no evidence item ${id}`,
+        'opened by id it does not exist',
+      );
+    }
+    // Members of the lead organisation are not affected; giving consent again restores the partner's view.
+    assert.equal((await evidence.get(as('lead'), redactedItem)).id, redactedItem);
+    await witnesses.recordConsent(as('advocate'), witnessId, {
+      purpose: 'sharing',
+      scope: orgs.partner,
+      state: 'given',
+    });
+    assert.ok((await visible()).has(redactedItem));
+  });
 });

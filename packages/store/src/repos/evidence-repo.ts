@@ -373,6 +373,9 @@ export class KyselyEvidenceRepo implements EvidenceRepo {
               eb('items.case_id', '=', scope.caseId),
               eb.not(eb.exists(filedElsewhere)),
               ...(scope.derivedOnly ? [eb('items.derived_from', 'is not', null)] : []),
+              ...(scope.excluded && scope.excluded.length > 0
+                ? [eb('items.id', 'not in', [...scope.excluded])]
+                : []),
             ]);
           }),
         ),
