@@ -22,7 +22,8 @@ import {
   type Weight,
 } from './types.ts';
 
-const choice =
+/** A parser for one of a fixed set of values, with a message that lists them. */
+export const choice =
   <T extends string>(values: readonly T[], field: string, label: string) =>
   (value: unknown): T => {
     const v = typeof value === 'string' ? value.trim() : value;

@@ -4,7 +4,14 @@ import { parseText } from '../accounts/validate.ts';
 import type { CaseAccess } from '../cases/access.ts';
 import type { CaseItems } from '../cases/ports.ts';
 import { ROME_STATUTE } from '../cases/types.ts';
-import { optionalDate, optionalText, parseDate, parseList, parseRecordId } from '../cases/validate.ts';
+import {
+  choice,
+  optionalDate,
+  optionalText,
+  parseDate,
+  parseList,
+  parseRecordId,
+} from '../cases/validate.ts';
 import type { ItemId, ItemRecord } from '../evidence/types.ts';
 import { parseItemId } from '../evidence/validate.ts';
 import type { LegalCatalogue } from '../legal/catalogue.ts';
@@ -29,13 +36,6 @@ import {
 
 type Input = Readonly<Record<string, unknown>>;
 
-const choice =
-  <T extends string>(values: readonly T[], field: string, label: string) =>
-  (value: unknown): T => {
-    const v = typeof value === 'string' ? value.trim() : value;
-    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
-    throw invalid(`${label} must be one of: ${values.join(', ')}`, { field, reason: 'choice_invalid' });
-  };
 const parseKind = choice(WITNESS_KINDS, 'kind', 'the kind of witness');
 const parsePurpose = choice(CONSENT_PURPOSES, 'purpose', 'the purpose');
 const parseState = choice(CONSENT_STATES, 'state', 'the consent');

@@ -38,3 +38,29 @@ export type DefineApiRoute = (
 ) => void;
 /** The request part a route's schemas validated. */
 export type ValidInput = <T>(c: Context<AppEnv>, key: 'json' | 'param' | 'query') => T;
+
+// ── helpers for the case and witness APIs ────────────────────────────────────
+/** A request field with a fixed set of values: described, but checked by the domain (its words). */
+export const oneOf = (values: readonly string[], description?: string) =>
+  z.string().openapi({ enum: [...values], ...(description ? { description } : {}) });
+export const text = (description?: string) => z.string().openapi(description ? { description } : {});
+export const date = (description: string) => z.string().openapi({ description, example: '2024-03-01' });
+export const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+const described = (code: 404 | 409, description: string) => ({
+  [code]: { description, content: { 'application/json': { schema: ErrorSchema } } },
+});
+export const notFound = (what: string) => described(404, what);
+export const conflict = (what: string) => described(409, what);
+export const created = <T extends z.ZodType>(schema: T, description = 'Created') => ({
+  201: { description, content: { 'application/json': { schema } } },
+  ...errors,
+});
+/** The signed-in actor, the `{id}` path parameter and the JSON body of a validated request. */
+export const requestParts = (valid: ValidInput) => ({
+  actorOf: (c: Context<AppEnv>) => c.get('auth')!.actor,
+  idOf: (c: Context<AppEnv>) => valid<{ id: string }>(c, 'param').id,
+  input: (c: Context<AppEnv>) => valid<Record<string, unknown>>(c, 'json'),
+});

@@ -24,7 +24,21 @@ import {
 } from '@accord/core';
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { type DefineApiRoute, ErrorSchema, errors, IdParam, ok, type ValidInput } from './api-common.ts';
+import {
+  body,
+  conflict,
+  created,
+  type DefineApiRoute,
+  date,
+  errors,
+  IdParam,
+  notFound,
+  ok,
+  oneOf,
+  requestParts,
+  text,
+  type ValidInput,
+} from './api-common.ts';
 import { contentDisposition } from './content.ts';
 import type { AppEnv } from './context.ts';
 
@@ -365,10 +379,6 @@ const GapReportSchema = z
   .openapi('GapReport');
 
 // ── schemas: requests (shape only: the service says what is wrong with the content) ──
-const oneOf = (values: readonly string[], description?: string) =>
-  z.string().openapi({ enum: [...values], ...(description ? { description } : {}) });
-const text = (description?: string) => z.string().openapi(description ? { description } : {});
-const date = (description: string) => z.string().openapi({ description, example: '2024-03-01' });
 
 const caseFields = {
   title: text('Up to 300 characters'),
@@ -537,19 +547,6 @@ const GapsQuery = z.object({
   }),
 });
 
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-const described = (code: 404 | 409, description: string) => ({
-  [code]: { description, content: { 'application/json': { schema: ErrorSchema } } },
-});
-const notFound = (what: string) => described(404, what);
-const conflict = (what: string) => described(409, what);
-const created = <T extends z.ZodType>(schema: T, description = 'Created') => ({
-  201: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
 const noContent = (description: string) => ({ 204: { description }, ...errors });
 
 // ── mapping ──────────────────────────────────────────────────────────────────
@@ -618,9 +615,7 @@ const csvName = (charge: Charge, jurisdiction: string) => `gap-report-${charge.c
 /** The cases part of /api/v1. */
 export const registerCasesApi = (def: DefineApiRoute, valid: ValidInput) => {
   const casesOf = (c: Context<AppEnv>): Cases => c.get('cases');
-  const actorOf = (c: Context<AppEnv>) => c.get('auth')!.actor;
-  const idOf = (c: Context<AppEnv>) => valid<{ id: string }>(c, 'param').id;
-  const input = (c: Context<AppEnv>) => valid<Record<string, unknown>>(c, 'json');
+  const { actorOf, idOf, input } = requestParts(valid);
 
   // ── cases ──────────────────────────────────────────────────────────────────
   def(

@@ -8,7 +8,20 @@ import {
 } from '@accord/core';
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { type DefineApiRoute, ErrorSchema, errors, IdParam, ok, type ValidInput } from './api-common.ts';
+import {
+  body,
+  conflict,
+  created,
+  type DefineApiRoute,
+  date,
+  IdParam,
+  notFound,
+  ok,
+  oneOf,
+  requestParts,
+  text,
+  type ValidInput,
+} from './api-common.ts';
 import type { AppEnv } from './context.ts';
 
 /**
@@ -140,10 +153,6 @@ const ReviewDueSchema = z
   .openapi('RiskReviewDue');
 
 // ── schemas: requests (shape only: the service says what is wrong with the content) ──
-const oneOf = (values: readonly string[], description?: string) =>
-  z.string().openapi({ enum: [...values], ...(description ? { description } : {}) });
-const text = (description?: string) => z.string().openapi(description ? { description } : {});
-const date = (description: string) => z.string().openapi({ description, example: '2024-03-01' });
 const languages = z
   .array(z.string())
   .openapi({ description: 'Languages the witness speaks, as BCP 47 tags', example: ['uk', 'ru'] });
@@ -222,20 +231,6 @@ const NewRisk = z
   .strict()
   .openapi('NewRiskAssessment');
 
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-const described = (code: 404 | 409, description: string) => ({
-  [code]: { description, content: { 'application/json': { schema: ErrorSchema } } },
-});
-const notFound = (what: string) => described(404, what);
-const conflict = (what: string) => described(409, what);
-const created = <T extends z.ZodType>(schema: T, description = 'Created') => ({
-  201: { description, content: { 'application/json': { schema } } },
-  ...errors,
-});
-
 // ── mapping ──────────────────────────────────────────────────────────────────
 /** The view as JSON: identity and risks are left out, not null, for those who may not open them. */
 const toView = (v: WitnessView) => ({
@@ -251,9 +246,7 @@ const toView = (v: WitnessView) => ({
 /** The witnesses part of /api/v1. */
 export const registerWitnessesApi = (def: DefineApiRoute, valid: ValidInput) => {
   const witnessesOf = (c: Context<AppEnv>): Witnesses => c.get('node').witnesses;
-  const actorOf = (c: Context<AppEnv>) => c.get('auth')!.actor;
-  const idOf = (c: Context<AppEnv>) => valid<{ id: string }>(c, 'param').id;
-  const input = (c: Context<AppEnv>) => valid<Record<string, unknown>>(c, 'json');
+  const { actorOf, idOf, input } = requestParts(valid);
 
   def(
     'case.read',
