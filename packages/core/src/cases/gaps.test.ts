@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ItemId } from '../evidence/types.ts';
 import { loadCatalogue } from '../legal/catalogue.ts';
+import { isAccordError } from '../shared/errors.ts';
 import type { CaseId } from '../shared/ids.ts';
 import { analyseCharge, corroborates, type EvidenceFacts, gapReportCsv } from './gaps.ts';
 import type { Charge, ProofLink, SourceKind } from './types.ts';
@@ -314,6 +315,24 @@ describe('gap analysis on constructed cases with known answers', () => {
     assert.deepEqual(
       row.cells.map((c) => c.itemId),
       [witnessA, autopsy],
+    );
+  });
+
+  it('a charge whose crime has left the catalogue says so (a typed error, not a crash)', () => {
+    assert.throws(
+      () =>
+        analyseCharge({
+          catalogue,
+          charge: { ...charge, crimeId: 't-gone' },
+          jurisdiction: 'ICC',
+          links: [],
+          facts,
+        }),
+      (e: unknown) =>
+        isAccordError(e) &&
+        e.code === 'conflict' &&
+        e.context.reason === 'crime_unknown' &&
+        /the crime t-gone of this charge is no longer in the legal catalogue/.test(e.message),
     );
   });
 
