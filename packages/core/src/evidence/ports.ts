@@ -92,7 +92,7 @@ export interface ExportGate {
     caseId: CaseId,
     items: readonly ItemRecord[],
     recipientOrgId: OrgId | null,
-  ): Promise<{ protectedTerms: readonly string[] }>;
+  ): Promise<{ protectedTerms: readonly string[]; protectedNumbers?: readonly string[] }>;
   /** Why the item may not be linked into another case (it is a witness's statement), if so. */
   linkRefusal(item: ItemRecord): Promise<string | undefined>;
 }

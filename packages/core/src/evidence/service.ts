@@ -599,8 +599,8 @@ export class Evidence {
     const gate = this.#exportGate
       ? await this.#exportGate.checkExport(caseId, chosen, recipientOrgId)
       : undefined;
-    if (gate && gate.protectedTerms.length > 0) {
-      await this.#refuseProtectedNames(chosen, gate.protectedTerms, {
+    if (gate && (gate.protectedTerms.length > 0 || (gate.protectedNumbers?.length ?? 0) > 0)) {
+      await this.#refuseProtectedNames(chosen, gate.protectedTerms, gate.protectedNumbers ?? [], {
         recipient,
         purpose,
         'legal basis': legalBasis,
@@ -835,12 +835,13 @@ export class Evidence {
   async #refuseProtectedNames(
     items: readonly ItemRecord[],
     terms: readonly string[],
+    numbers: readonly string[],
     exportFields: Readonly<Record<string, string | null>>,
   ): Promise<void> {
     const hit = (text: string | null | undefined) => {
       if (!text) return false;
       const t = foldForSearch(text);
-      return terms.some((term) => t.includes(term));
+      return matches(t, terms, numbers);
     };
     for (const [field, value] of Object.entries(exportFields)) {
       if (hit(value)) {
@@ -882,7 +883,7 @@ export class Evidence {
       }
       if (
         (isSearchableText(item.mediaType) || item.size <= SEARCH_ANY_BELOW) &&
-        (await this.#contentNames(item, terms))
+        (await this.#contentNames(item, terms, numbers))
       ) {
         throw refuse(item, 'content');
       }
@@ -893,8 +894,14 @@ export class Evidence {
    * Streams an item's bytes as text (UTF-16 when it starts with a byte-order mark, else UTF-8,
    * undecodable bytes ignored) and looks for any term, across chunk boundaries.
    */
-  async #contentNames(item: ItemRecord, terms: readonly string[]): Promise<boolean> {
-    const longest = Math.max(...terms.map((t) => t.length));
+  async #contentNames(
+    item: ItemRecord,
+    terms: readonly string[],
+    numbers: readonly string[],
+  ): Promise<boolean> {
+    // Enough of each piece's end is carried into the next that nothing is missed at a seam, even
+    // with separators between a number's digits.
+    const longest = Math.max(8, ...terms.map((t) => t.length), ...numbers.map((n) => n.length * 4));
     let decoder: TextDecoder | undefined;
     let tail = '';
     for await (const raw of await this.#blobs.get(item.sha256)) {
@@ -910,11 +917,11 @@ export class Evidence {
       }
       // Folding pieces can leave two spaces where a piece ended: one again, as in the whole text.
       const text = (tail + foldForSearch(decoder.decode(chunk, { stream: true }))).replace(/ {2,}/g, ' ');
-      if (terms.some((t) => text.includes(t))) return true;
+      if (matches(text, terms, numbers)) return true;
       tail = text.slice(-longest * 2);
     }
     const rest = (tail + foldForSearch(decoder?.decode() ?? '')).replace(/ {2,}/g, ' ');
-    return terms.some((t) => rest.includes(t));
+    return matches(rest, terms, numbers);
   }
 
   /**
@@ -981,6 +988,17 @@ export type { ItemKind, Sha256Hex };
 /** Media types whose bytes are text a name could be read in. */
 /** Items this small are searched whatever their type (text with a stray NUL is not "text/plain"). */
 const SEARCH_ANY_BELOW = 16 * 1024 * 1024;
+
+/**
+ * Whether folded text contains a protected term, or the digits of a protected number written with
+ * the separators people put in telephone numbers (spaces, dots, dashes, slashes, brackets, plus).
+ */
+const matches = (folded: string, terms: readonly string[], numbers: readonly string[]): boolean => {
+  if (terms.some((t) => folded.includes(t))) return true;
+  if (numbers.length === 0) return false;
+  const compact = folded.replace(/[\s()./+-]/g, '');
+  return numbers.some((n) => compact.includes(n));
+};
 
 /** Every string inside a JSON value. */
 const stringsOf = (value: unknown): string[] => {

@@ -346,7 +346,7 @@ export class Witnesses {
     caseId: CaseId,
     items: readonly ItemRecord[],
     recipientOrgId: OrgId | null,
-  ): Promise<{ protectedTerms: string[] }> {
+  ): Promise<{ protectedTerms: string[]; protectedNumbers: string[] }> {
     const statements = await this.#repo.listCaseStatements(caseId);
     if (statements.length > 0) {
       const byItem = new Map<string, Statement[]>();
@@ -385,13 +385,27 @@ export class Witnesses {
     }
     const terms = new Set<string>();
     // Every identity on the node: an item can reach this case from another one.
+    const numbers = new Set<string>();
     for (const identity of await this.#repo.listIdentities()) {
       for (const name of [identity.fullName, ...identity.otherNames]) {
         const t = normaliseForSearch(name);
         if (t.length >= 3) terms.add(t);
       }
+      // Contact details and addresses identify as well as a name does: e-mail addresses and each
+      // line of an address as text, telephone numbers as their digits, however they are written.
+      for (const email of identity.contact.match(/[^\s<>(),;]+@[^\s<>(),;]+\.[^\s<>(),;]+/g) ?? []) {
+        terms.add(normaliseForSearch(email));
+      }
+      for (const line of identity.address.split(/\r?\n|,/)) {
+        const t = normaliseForSearch(line);
+        if (t.length >= 6) terms.add(t);
+      }
+      for (const run of identity.contact.match(/\+?\d[\d\s()./-]{5,}\d/g) ?? []) {
+        const digits = run.replace(/\D/g, '');
+        if (digits.length >= 7) numbers.add(digits);
+      }
     }
-    return { protectedTerms: [...terms] };
+    return { protectedTerms: [...terms], protectedNumbers: [...numbers] };
   }
 
   /**

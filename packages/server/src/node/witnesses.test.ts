@@ -471,4 +471,33 @@ describeEachDatabase('witnesses: identities, consent, statements, protection', (
     });
     assert.ok((await visible()).has(redactedItem));
   });
+
+  it('contact details identify too: telephone numbers however written, e-mail addresses, address lines', async () => {
+    const { evidence, witnesses } = n.node;
+    await witnesses.setIdentity(as('protection'), witnessId, {
+      compartmentId,
+      fullName: REAL_NAME,
+      otherNames: 'Olena H.\nO. Hrytsenko',
+      dateOfBirth: '1990-04-12',
+      contact: '+380 00 000 0000, olena.h@example.org',
+      address: 'vul. Shevchenka 12\nKyiv',
+    });
+    const ingest = async (text: string) =>
+      (await evidence.ingest(as('advocate'), { caseId, source: bytes(text), fileName: 'note.txt' }, 'api'))
+        .item.id;
+    for (const text of [
+      'call her on (380) 00-000-00-00 after six',
+      'write to OLENA.H@EXAMPLE.ORG',
+      'she lives at Vul.  Shevchenka 12, second floor',
+    ]) {
+      assert.match(
+        await refusal(exportTo('lead', orgs.partner, [await ingest(text)])),
+        /content names a protected witness/,
+        text,
+      );
+    }
+    // Digits of other numbers, or the same digits broken by words, are not the number.
+    const fine = await ingest('case 380 and file 00 of 000, page 0000');
+    assert.equal((await exportTo('lead', orgs.partner, [fine])).length > 0, true);
+  });
 });
