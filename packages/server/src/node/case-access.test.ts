@@ -7,11 +7,10 @@ import {
   type CaseRole,
   type DataCategory,
   type ItemRecord,
-  isAccordError,
   type Principal,
   type Role,
 } from '@accord/core';
-import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+import { createTestNode, describeEachDatabase, refusal, type TestNode } from '../testing/harness.ts';
 
 /**
  * The authorization bar of the cases issue, end to end on both databases: members of a case in
@@ -40,16 +39,6 @@ describeEachDatabase('case access: compartments, organisations, agreements', (cr
   };
   const bytes = (text: string) => Readable.from([Buffer.from(text)]);
   /** The error message, with the id replaced, so answers for different ids can be compared. */
-  const refusal = async (p: Promise<unknown>, id: string): Promise<string> => {
-    try {
-      await p;
-    } catch (e) {
-      if (!isAccordError(e)) throw e;
-      return `${e.code}: ${id ? e.message.replaceAll(id, '<id>') : e.message}`;
-    }
-    return 'allowed';
-  };
-
   before(async () => {
     n = await createTestNode(create, name, { checkpointIntervalMs: 20 });
     const { accounts, cases, evidence } = n.node;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { after, before, it } from 'node:test';
-import { type Actor, actorOf, isAccordError, type Principal } from '@accord/core';
+import { type Actor, actorOf, type Principal } from '@accord/core';
 import { writeBundle } from '../export/bundle-writer.ts';
-import { createTestNode, describeEachDatabase, type TestNode } from '../testing/harness.ts';
+import { createTestNode, describeEachDatabase, refusal, type TestNode } from '../testing/harness.ts';
 
 /**
  * Witnesses on both databases: pseudonyms everywhere, real identities only for protection officers
@@ -30,16 +30,6 @@ describeEachDatabase('witnesses: identities, consent, statements, protection', (
 
   const as = (key: string): Principal => actors.get(key)!;
   const bytes = (text: string) => Readable.from([Buffer.from(text)]);
-  const refusal = async (p: Promise<unknown>): Promise<string> => {
-    try {
-      await p;
-    } catch (e) {
-      if (!isAccordError(e)) throw e;
-      return `${e.code}: ${e.message}`;
-    }
-    return 'allowed';
-  };
-
   before(async () => {
     n = await createTestNode(create, name, { checkpointIntervalMs: 20 });
     dir = await mkdtemp(join(tmpdir(), 'accord-witness-'));

@@ -6,6 +6,7 @@ import {
   type CaseRole,
   DATA_CATEGORIES,
   type DataCategory,
+  isAccordError,
   type LegalCatalogue,
   type OrgId,
   totp,
@@ -117,4 +118,18 @@ export const addMember = async (
     startsOn: '2000-01-01',
     participants: [{ orgId: user.orgId, country: 'DE', receives }],
   });
+};
+
+/**
+ * How a domain call ended, as one comparable line: "allowed", or the error's code and message
+ * (with `id`, when given, written as <id>, so that answers about different ids can be compared).
+ */
+export const refusal = async (p: Promise<unknown>, id?: string): Promise<string> => {
+  try {
+    await p;
+  } catch (e) {
+    if (!isAccordError(e)) throw e;
+    return `${e.code}: ${id ? e.message.replaceAll(id, '<id>') : e.message}`;
+  }
+  return 'allowed';
 };

@@ -21,82 +21,11 @@ import { sql } from 'kysely';
 import type { OpenDatabase } from '../db/open.ts';
 import { m20261125_0005_case_leads } from '../migrations/20261125-0005-case-leads.ts';
 import { describeEachDatabase, withDatabase } from '../testing/index.ts';
+import { insertItem, insertOrg, insertUser, ROW_TIME, rowTime } from '../testing/rows.ts';
 import { KyselyCaseRepo } from './case-repo.ts';
 
-const NOW = '2026-11-25T09:00:00.000Z';
-const at = (minute: number): string => `2026-11-25T09:${String(minute).padStart(2, '0')}:00.000Z`;
-
-const insertOrg = async (database: OpenDatabase, name: string): Promise<OrgId> => {
-  const id = newId<OrgId>();
-  await database.db
-    .insertInto('organisations')
-    .values({ id, name, country: 'UA', kind: 'ngo', created_at: NOW })
-    .execute();
-  return id;
-};
-
-const insertUser = async (
-  database: OpenDatabase,
-  orgId: OrgId,
-  username: string,
-  disabledAt: string | null = null,
-): Promise<UserId> => {
-  const id = newId<UserId>();
-  await database.db
-    .insertInto('users')
-    .values({
-      id,
-      org_id: orgId,
-      username,
-      display_name: `Name of ${username}`,
-      role: 'investigator',
-      password_hash: 'x',
-      must_change_password: 0,
-      totp_secret_sealed: null,
-      totp_pending_sealed: null,
-      totp_last_step: null,
-      locale: null,
-      failed_logins: 0,
-      locked_until: null,
-      disabled_at: disabledAt,
-      created_at: NOW,
-    })
-    .execute();
-  return id;
-};
-
-const insertItem = async (database: OpenDatabase, caseId: CaseId, n: number): Promise<ItemId> => {
-  const id = newId<ItemId>();
-  await database.db
-    .insertInto('items')
-    .values({
-      id,
-      case_id: caseId,
-      sha256: Buffer.alloc(32, n).toString('hex'),
-      size: n,
-      media_type: 'text/plain',
-      title: `item ${n}`,
-      description: '',
-      kind: 'original',
-      derived_from: null,
-      metadata: '{}',
-      problems: '[]',
-      captured_at: null,
-      latitude: null,
-      longitude: null,
-      sensitive: 0,
-      holder_org_id: null,
-      holder_user_id: null,
-      sealed_at: null,
-      seal_reason: null,
-      created_at: at(n),
-      created_by: null,
-      event_count: 0,
-      head_hash: '',
-    })
-    .execute();
-  return id;
-};
+const NOW = ROW_TIME;
+const at = rowTime;
 
 const setup = async (database: OpenDatabase) => {
   const leadOrg = await insertOrg(database, 'Lead Org');

@@ -9,99 +9,23 @@ import {
   type OrgId,
   type RiskAssessment,
   type Statement,
-  type UserId,
   type Witness,
   type WitnessIdentity,
 } from '@accord/core';
 import { sql } from 'kysely';
 import type { OpenDatabase } from '../db/open.ts';
 import { describeEachDatabase, withDatabase } from '../testing/index.ts';
+import { insertCase, insertItem, insertOrg, insertUser, ROW_TIME, rowTime } from '../testing/rows.ts';
 import { KyselyWitnessRepo } from './witness-repo.ts';
 
-const NOW = '2026-11-25T09:00:00.000Z';
-const at = (minute: number): string => `2026-11-25T09:${String(minute).padStart(2, '0')}:00.000Z`;
-
-const insertOrg = async (database: OpenDatabase, name: string): Promise<OrgId> => {
-  const id = newId<OrgId>();
-  await database.db
-    .insertInto('organisations')
-    .values({ id, name, country: 'UA', kind: 'ngo', created_at: NOW })
-    .execute();
-  return id;
-};
-
-const insertUser = async (database: OpenDatabase, orgId: OrgId, username: string): Promise<UserId> => {
-  const id = newId<UserId>();
-  await database.db
-    .insertInto('users')
-    .values({
-      id,
-      org_id: orgId,
-      username,
-      display_name: `Name of ${username}`,
-      role: 'investigator',
-      password_hash: 'x',
-      must_change_password: 0,
-      totp_secret_sealed: null,
-      totp_pending_sealed: null,
-      totp_last_step: null,
-      locale: null,
-      failed_logins: 0,
-      locked_until: null,
-      disabled_at: null,
-      created_at: NOW,
-    })
-    .execute();
-  return id;
-};
-
-const insertCase = async (database: OpenDatabase, orgId: OrgId, title: string): Promise<CaseId> => {
-  const id = newId<CaseId>();
-  await database.db
-    .insertInto('cases')
-    .values({ id, title, lead_org_id: orgId, created_by: null, created_at: NOW })
-    .execute();
-  return id;
-};
+const NOW = ROW_TIME;
+const at = rowTime;
 
 const insertCompartment = async (database: OpenDatabase, caseId: CaseId, name: string): Promise<string> => {
   const id = newId();
   await database.db
     .insertInto('case_compartments')
     .values({ id, case_id: caseId, name, description: '', created_at: NOW })
-    .execute();
-  return id;
-};
-
-const insertItem = async (database: OpenDatabase, caseId: CaseId, n: number): Promise<ItemId> => {
-  const id = newId<ItemId>();
-  await database.db
-    .insertInto('items')
-    .values({
-      id,
-      case_id: caseId,
-      sha256: Buffer.alloc(32, n).toString('hex'),
-      size: n,
-      media_type: 'audio/ogg',
-      title: `recording ${n}`,
-      description: '',
-      kind: 'original',
-      derived_from: null,
-      metadata: '{}',
-      problems: '[]',
-      captured_at: null,
-      latitude: null,
-      longitude: null,
-      sensitive: 1,
-      holder_org_id: null,
-      holder_user_id: null,
-      sealed_at: null,
-      seal_reason: null,
-      created_at: at(n),
-      created_by: null,
-      event_count: 0,
-      head_hash: '',
-    })
     .execute();
   return id;
 };
@@ -321,7 +245,11 @@ describeEachDatabase('witness repository', (create) => {
     'statements round-trip with the consent at the time, ordered by date taken',
     withDatabase(create, async ({ database }) => {
       const { repo, caseId, otherCase, org, alice } = await setup(database);
-      const recording = await insertItem(database, caseId, 1);
+      const recording = await insertItem(database, caseId, 1, {
+        mediaType: 'audio/ogg',
+        title: 'recording 1',
+        sensitive: true,
+      });
       const transcript = await insertItem(database, caseId, 2);
       const w = witness(caseId, 'W-0001');
       const v = witness(caseId, 'W-0002');
