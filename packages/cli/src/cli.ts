@@ -1,6 +1,14 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { type Accounts, type Cases, isAccordError, ORG_KINDS, ROLES, type Witnesses } from '@accord/core';
+import {
+  type Accounts,
+  type Cases,
+  isAccordError,
+  ORG_KINDS,
+  type Reports,
+  ROLES,
+  type Witnesses,
+} from '@accord/core';
 import type { NodeConfig, RunningServer } from '@accord/server';
 import { DEFAULTS, DEMO_PASSWORD } from '@accord/server/defaults';
 import { Command, CommanderError, Option } from 'commander';
@@ -95,7 +103,10 @@ Quick start:
   /** Opens the node, runs `fn`, always closes it. */
   const withNode = async <T>(
     data: string,
-    fn: (accounts: Accounts, node: { accounts: Accounts; cases: Cases; witnesses: Witnesses }) => Promise<T>,
+    fn: (
+      accounts: Accounts,
+      node: { accounts: Accounts; cases: Cases; witnesses: Witnesses; reports: Reports },
+    ) => Promise<T>,
   ): Promise<T> => {
     const node = await (await server()).openNode({ dataDir: data, databaseUrl: databaseUrl(), ...nodeEnv() });
     try {

@@ -8,11 +8,13 @@ export {
   redactUrl,
 } from './db/open.ts';
 export type { Database } from './db/schema.ts';
+export { FsIntakeStore } from './intake/intake-store.ts';
 export { knownMigrations, type MigrationReport, migrateToLatest } from './migrations/index.ts';
 export { KyselyAccountsRepo } from './repos/accounts-repo.ts';
 export { KyselyCaseRepo } from './repos/case-repo.ts';
 export { appendLeafHashes, KyselyEvidenceRepo } from './repos/evidence-repo.ts';
 export { bindLogOrigin, bindSecretKey } from './repos/node-meta.ts';
+export { KyselyReportRepo } from './repos/report-repo.ts';
 export { KyselyWitnessRepo } from './repos/witness-repo.ts';
 export {
   EncryptedBlobStore,

@@ -46,6 +46,7 @@ const EXPECTED: Record<Exclude<Action, 'public'>, boolean[]> = {
   'evidence.manage': [Y, Y, N, Y, N, N, N, N],
   'evidence.export': [Y, Y, N, Y, N, N, N, N],
   'legal.read': [Y, Y, Y, Y, Y, Y, Y, Y],
+  'report.triage': [N, N, N, N, Y, N, N, N],
 };
 
 describe('policy: role × action matrix', () => {

@@ -30,6 +30,8 @@ export const ACTIONS = [
   'evidence.export',
   // The legal catalogue (crimes, elements, national profiles): reference material.
   'legal.read',
+  // Safe reporting: the triage queue, reading reports (with one's own unlocked key), answering reporters.
+  'report.triage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -61,6 +63,7 @@ const GRANTS: Readonly<Record<Exclude<Action, 'public'>, readonly Role[]>> = {
   'evidence.manage': ['admin', 'investigator', 'legal_officer'],
   'evidence.export': ['admin', 'investigator', 'legal_officer'],
   'legal.read': EVERY_ROLE,
+  'report.triage': ['survivor_advocate'],
 };
 
 /** Which token scope an action needs. */
@@ -81,6 +84,7 @@ const SCOPE: Readonly<Record<Exclude<Action, 'public'>, TokenScope>> = {
   'evidence.manage': 'write',
   'evidence.export': 'write',
   'legal.read': 'read',
+  'report.triage': 'write',
 };
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -140,6 +144,8 @@ const describeAction = (action: Exclude<Action, 'public'>): string => {
       return 'export evidence';
     case 'legal.read':
       return 'read the legal catalogue';
+    case 'report.triage':
+      return 'triage safe reports';
   }
 };
 

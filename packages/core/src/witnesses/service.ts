@@ -19,7 +19,7 @@ import { type CaseAction, decideConsent } from '../policy/policy.ts';
 import { AccordError, invalid, notFound } from '../shared/errors.ts';
 import { type CaseId, newId, type OrgId, parseCaseId, parseOrgId } from '../shared/ids.ts';
 import { normaliseForSearch } from '../shared/text.ts';
-import type { WitnessRepo } from './ports.ts';
+import type { WitnessChange, WitnessRepo } from './ports.ts';
 import {
   CONSENT_PURPOSES,
   CONSENT_STATES,
@@ -35,6 +35,14 @@ import {
 } from './types.ts';
 
 type Input = Readonly<Record<string, unknown>>;
+
+/** A consent as the survivor gave it, with the day they gave it. */
+export interface SurvivorConsent {
+  readonly purpose: unknown;
+  readonly scope: unknown;
+  readonly state: unknown;
+  readonly day?: string;
+}
 
 const parseKind = choice(WITNESS_KINDS, 'kind', 'the kind of witness');
 const parsePurpose = choice(CONSENT_PURPOSES, 'purpose', 'the purpose');
@@ -121,7 +129,16 @@ export class Witnesses {
     };
   }
 
-  async create(by: Principal, caseInput: unknown, input: Input): Promise<Witness> {
+  /**
+   * `survivorConsents` (from a safe report) are recorded with the witness, in the same transaction,
+   * as given by the survivor on the day they gave them.
+   */
+  async create(
+    by: Principal,
+    caseInput: unknown,
+    input: Input,
+    survivorConsents: readonly SurvivorConsent[] = [],
+  ): Promise<Witness> {
     const c = await this.#access.require(by, parseCaseId(caseInput), 'witness.edit', { compartmentId: null });
     const existing = await this.#repo.listWitnesses(c.id);
     let pseudonym: string;
@@ -164,8 +181,45 @@ export class Witnesses {
       createdAt: now,
       updatedAt: now,
     };
-    await this.#repo.apply([{ type: 'witness', witness }]);
+    const consents: WitnessChange[] = [];
+    for (const c of survivorConsents)
+      consents.push(await this.#survivorConsent(witness, c, c.day ?? this.#now().slice(0, 10)));
+    await this.#repo.apply([{ type: 'witness', witness }, ...consents]);
     return witness;
+  }
+
+  /** The current consent of a witness, for the survivor who reached it through their receipt code. */
+  async survivorConsent(witnessId: string): Promise<ConsentState[]> {
+    return currentConsent(await this.#repo.listConsent(witnessId));
+  }
+
+  /**
+   * A consent given or withdrawn by the survivor through their receipt code (the report service has
+   * checked the code). The day only is kept, never the time.
+   */
+  async recordSurvivorConsent(witnessId: string, input: SurvivorConsent, day: string): Promise<void> {
+    const w = await this.#repo.getWitness(witnessId);
+    if (!w) throw notFound(`there is no witness ${witnessId}`);
+    await this.#repo.apply([await this.#survivorConsent(w, input, day)]);
+  }
+
+  async #survivorConsent(w: Witness, input: SurvivorConsent, day: string): Promise<WitnessChange> {
+    const purpose = parsePurpose(input.purpose);
+    return {
+      type: 'consent',
+      consent: {
+        id: newId(),
+        witnessId: w.id,
+        caseId: w.caseId,
+        purpose,
+        scope: await this.#scope(purpose, input.scope),
+        state: parseState(input.state),
+        at: `${parseDate(day, 'day', 'the day')}T00:00:00.000Z`,
+        recordedBy: null,
+        via: 'survivor',
+        note: '',
+      },
+    };
   }
 
   async update(by: Principal, idInput: unknown, input: Input): Promise<Witness> {

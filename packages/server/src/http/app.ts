@@ -91,6 +91,8 @@ export const createApp = (options: AppOptions): AccordApp => {
     h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
     if (options.secureCookies) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    // Nothing a reporter does reaches the log, not even its time (docs/reporting.md).
+    if (isPortal(c)) return;
     // Route pattern, not the URL: no ids, usernames or query strings reach the log.
     log.info(
       {
@@ -105,7 +107,8 @@ export const createApp = (options: AppOptions): AccordApp => {
 
   // ── language, anonymous CSRF token, who is asking ─────────────────────────────
   app.use('*', async (c, next) => {
-    const auth = await resolveAuth(c, cookies);
+    // The portal reads no session either: a team member's visit there is a visit like any other.
+    const auth = isPortal(c) ? undefined : await resolveAuth(c, cookies);
     c.set('auth', auth);
     const chosen = getCookie(c, cookies.lang);
     const locale: Locale =
@@ -113,6 +116,12 @@ export const createApp = (options: AppOptions): AccordApp => {
     c.set('locale', locale);
     c.set('t', translator(locale));
     let anon = getCookie(c, cookies.csrf);
+    // The reporting portal sets no cookie: nothing on a reporter's device says they were here.
+    if (isPortal(c) || new URL(c.req.url).pathname.startsWith('/assets/')) {
+      c.set('anonCsrf', anon ?? '');
+      await next();
+      return;
+    }
     if (!anon || !/^[A-Za-z0-9_-]{43}$/.test(anon)) {
       anon = randomBytes(32).toString('base64url');
       setCookie(c, cookies.csrf, anon, cookieOptions(options.secureCookies));
@@ -147,7 +156,7 @@ export const createApp = (options: AppOptions): AccordApp => {
     async (c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> => {
       const auth = c.get('auth');
       const isPage = rule.kind === 'page';
-      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !rule.noCsrf) {
         const refused = await checkCsrf(c, rule, auth);
         if (refused) return refused;
         if (isPage && (rule.path === '/sign-in' || rule.path === '/sign-in/totp' || rule.path === '/enrol')) {
@@ -244,7 +253,7 @@ export const createApp = (options: AppOptions): AccordApp => {
         : c.text(message, status);
     }
     const { status, body, internal } = toErrorResponse(err);
-    if (internal) {
+    if (internal && !isPortal(c)) {
       // Message and stack go to the log only; they may name files or queries, never user input.
       log.error(
         { err: { message: (err as Error).message, stack: (err as Error).stack }, route: c.req.routePath },
@@ -267,6 +276,12 @@ export const createApp = (options: AppOptions): AccordApp => {
   });
 
   return { app, registry, cookies };
+};
+
+/** The public reporting portal, whose requests leave no trace in logs or cookies. */
+const isPortal = (c: Context): boolean => {
+  const path = new URL(c.req.url).pathname;
+  return path === '/report' || path.startsWith('/report/');
 };
 
 export const cookieOptions = (secure: boolean) =>

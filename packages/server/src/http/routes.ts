@@ -24,6 +24,11 @@ export interface RouteRule {
    * not apply, and a page form's CSRF token is checked by the handler as the body's first field.
    */
   readonly streamsBody?: boolean;
+  /**
+   * A public form that carries no ambient authority (the safe reporting portal: no cookie is read
+   * or set there, and what a form can do needs a receipt code in its own body): no CSRF token.
+   */
+  readonly noCsrf?: boolean;
 }
 
 export class RouteRegistry {
@@ -55,7 +60,9 @@ export const pageRoutes = (app: Hono<AppEnv>, registry: RouteRegistry, guard: Gu
       path: string,
       action: Action,
       handler: Handler,
-      options: Partial<Pick<RouteRule, 'duringSignIn' | 'beforePasswordChange' | 'streamsBody'>> = {},
+      options: Partial<
+        Pick<RouteRule, 'duringSignIn' | 'beforePasswordChange' | 'streamsBody' | 'noCsrf'>
+      > = {},
     ) => {
       const rule: RouteRule = { method, path, action, kind: 'page', ...options };
       registry.add(rule);

@@ -4,6 +4,7 @@ import {
   type CaseRole,
   type Cases,
   type OrgId,
+  type Reports,
   type Role,
   type UserId,
   type Witnesses,
@@ -82,10 +83,12 @@ export const seedDemo = async ({
   accounts,
   cases,
   witnesses,
+  reports,
 }: {
   accounts: Accounts;
   cases: Cases;
   witnesses: Witnesses;
+  reports: Reports;
 }): Promise<{ created: boolean; logins: DemoLogin[] }> => {
   const operator = { operator: true } as const;
   const logins = USERS.map(({ username, role }) => ({ username, role }));
@@ -117,6 +120,8 @@ export const seedDemo = async ({
       password: DEMO_PASSWORD,
     });
     userIds.set(u.username, created.user.id);
+    // A survivor advocate's report key pair is made with their password: the demo portal is open at once.
+    await reports.unlock(created.user, DEMO_PASSWORD);
   }
   const kase = await cases.create(operator, {
     title: 'Shelling of residential districts, spring 2022 (demo)',
@@ -140,7 +145,8 @@ export const seedDemo = async ({
     scope: 'Attacks on residential districts in spring 2022.',
     purposeLimitation: 'Criminal investigation and prosecution of the crimes in scope only.',
     participants: [
-      { orgId: ids.get('ngo'), country: 'UA', receives: ['originals', 'incidents', 'analysis'] },
+      // The NGO runs the survivor advocates who take safe reports: it receives witness records too.
+      { orgId: ids.get('ngo'), country: 'UA', receives: ['originals', 'incidents', 'analysis', 'witnesses'] },
       { orgId: ids.get('police'), country: 'DE', receives: ['derivatives', 'incidents', 'analysis'] },
     ],
   });

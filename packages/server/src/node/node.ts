@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   Accounts,
   Cases,
@@ -5,6 +6,9 @@ import {
   CustodyLog,
   Evidence,
   type LegalCatalogue,
+  Reports,
+  type ReportsSettings,
+  ROME_STATUTE,
   SecretBox,
   sha256Hex,
   systemClock,
@@ -16,10 +20,12 @@ import {
   bindLogOrigin,
   bindSecretKey,
   EncryptedBlobStore,
+  FsIntakeStore,
   Keyring,
   KyselyAccountsRepo,
   KyselyCaseRepo,
   KyselyEvidenceRepo,
+  KyselyReportRepo,
   KyselyWitnessRepo,
   type MigrationReport,
   migrateToLatest,
@@ -41,6 +47,8 @@ export interface AccordNode {
   readonly evidence: Evidence;
   readonly cases: Cases;
   readonly witnesses: Witnesses;
+  /** Safe reporting: the portal's reports, sealed for survivor advocates (docs/reporting.md). */
+  readonly reports: Reports;
   readonly evidenceRepo: KyselyEvidenceRepo;
   readonly custody: CustodyLog;
   /** Crimes, elements and national profiles: built in, plus the data folder's `legal/`. */
@@ -70,6 +78,8 @@ export interface OpenNodeOptions {
   readonly checkpointIntervalMs?: number;
   /** Use this legal catalogue instead of loading one (tests that need known content). */
   readonly legal?: LegalCatalogue;
+  /** Receipt-code hashing and guess limits (tests use cheaper Argon2 parameters). */
+  readonly reportSettings?: Partial<ReportsSettings>;
 }
 
 export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> => {
@@ -96,8 +106,9 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
     // Temp files older than a day can only be leftovers of a crash.
     await blobs.removeStaleTemp(86_400_000);
     const clock = options.clock ?? systemClock;
+    const accountsRepo = new KyselyAccountsRepo(database.db);
     const accounts = new Accounts({
-      repo: new KyselyAccountsRepo(database.db),
+      repo: accountsRepo,
       secretBox: new SecretBox(folder.secretKey),
       clock,
     });
@@ -135,6 +146,18 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       extractor: () => createExtractor(),
       clock,
     });
+    const reports = new Reports({
+      repo: new KyselyReportRepo(database.db),
+      intake: await FsIntakeStore.open(join(folder.dir, 'intake')),
+      extractor: () => createExtractor(),
+      witnesses,
+      evidence,
+      cases,
+      clock,
+      organisations: async () => (await accountsRepo.listOrgs()).map((o) => ({ id: o.id, name: o.name })),
+      jurisdictions: () => [ROME_STATUTE, ...legal.jurisdictions.map((j) => j.code)],
+      ...(options.reportSettings ? { settings: options.reportSettings } : {}),
+    });
     // A fresh log publishes its empty checkpoint at once, so /log/checkpoint always answers.
     await custody.latestCheckpoint();
     return {
@@ -145,6 +168,7 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       evidence,
       cases,
       witnesses,
+      reports,
       evidenceRepo,
       custody,
       logVerifierKey: vkey,

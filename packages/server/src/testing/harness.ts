@@ -9,6 +9,7 @@ import {
   isAccordError,
   type LegalCatalogue,
   type OrgId,
+  type ReportsSettings,
   totp,
   type UserId,
 } from '@accord/core';
@@ -19,6 +20,9 @@ import { initDataFolder } from '../node/data-folder.ts';
 import { type AccordNode, openNode } from '../node/node.ts';
 
 export { describeEachDatabase };
+
+/** Argon2id parameters for tests only: the node's defaults cost 64 MiB and three passes each. */
+export const TEST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 } as const;
 
 export interface TestNode {
   readonly node: AccordNode;
@@ -46,6 +50,10 @@ export const createTestNode = async (
     mapTilesDir?: string;
     /** Serve this legal catalogue instead of the one the node loaded (tests need known content). */
     legal?: LegalCatalogue;
+    /** Receipt-code settings; by default cheap Argon2 parameters, so tests stay fast. */
+    reportSettings?: Partial<ReportsSettings>;
+    /** Take the client address from X-Forwarded-For (as behind a reverse proxy). */
+    trustProxy?: boolean;
   } = {},
 ): Promise<TestNode> => {
   const root = await mkdtemp(join(tmpdir(), 'accord-node-'));
@@ -68,6 +76,7 @@ export const createTestNode = async (
       : { checkpointIntervalMs: options.checkpointIntervalMs }),
     mapTilesDir: options.mapTilesDir,
     ...(options.legal ? { legal: options.legal } : {}),
+    reportSettings: { argon2: TEST_ARGON2, ...options.reportSettings },
   });
   const node: AccordNode = opened;
   const app = createApp({
@@ -76,6 +85,7 @@ export const createTestNode = async (
     secureCookies: false,
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     signInPerMinute: options.signInPerMinute ?? 1000,
+    ...(options.trustProxy ? { trustProxy: true } : {}),
   });
   return {
     node,

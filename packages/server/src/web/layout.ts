@@ -32,6 +32,7 @@ const navItems: readonly { href: string; key: MessageKey; action: Parameters<typ
   { href: '/cases', key: 'nav.cases', action: 'case.read' },
   { href: '/evidence', key: 'nav.evidence', action: 'evidence.read' },
   { href: '/evidence/upload', key: 'nav.upload', action: 'evidence.add' },
+  { href: '/reports', key: 'nav.reports', action: 'report.triage' },
   { href: '/legal', key: 'nav.legal', action: 'legal.read' },
   { href: '/organisations', key: 'nav.organisations', action: 'org.read' },
   { href: '/users', key: 'nav.users', action: 'user.read' },

@@ -290,6 +290,58 @@ export interface RiskAssessmentsTable {
   created_by: string | null;
 }
 
+export interface RecipientKeysTable {
+  user_id: string;
+  /** Raw X25519 public key, base64url. */
+  public_key: string;
+  sealed_private: string;
+  salt: string;
+  /** YYYY-MM-DD */
+  created_on: string;
+}
+
+/** Safe reports: what the team sorts by; the rest is sealed. Dates are days, never times. */
+export interface ReportsTable {
+  id: string;
+  lookup: string;
+  language: string;
+  status: string;
+  received_on: string;
+  updated_on: string;
+  assigned_to: string | null;
+  case_id: string | null;
+  incident_id: string | null;
+  witness_id: string | null;
+  code_wrap: string;
+  sealed: string;
+}
+
+export interface ReportKeyWrapsTable {
+  report_id: string;
+  user_id: string;
+  wrapped: string;
+}
+
+export interface ReportEntriesTable {
+  report_id: string;
+  /** 1, 2, 3… per report. */
+  seq: number;
+  id: string;
+  kind: string;
+  author_user_id: string | null;
+  on_day: string;
+  sealed: string;
+}
+
+export interface ReportAttachmentsTable {
+  report_id: string;
+  id: string;
+  /** 1, 2, 3… per report, in the order received. */
+  position: number;
+  sealed: string;
+  item_id: string | null;
+}
+
 export interface NodeMetaTable {
   key: string;
   value: string;
@@ -401,4 +453,9 @@ export interface Database {
   consent_events: ConsentEventsTable;
   witness_statements: WitnessStatementsTable;
   risk_assessments: RiskAssessmentsTable;
+  recipient_keys: RecipientKeysTable;
+  reports: ReportsTable;
+  report_key_wraps: ReportKeyWrapsTable;
+  report_entries: ReportEntriesTable;
+  report_attachments: ReportAttachmentsTable;
 }

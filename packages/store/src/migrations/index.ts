@@ -8,6 +8,7 @@ import { m20261125_0003_evidence } from './20261125-0003-evidence.ts';
 import { m20261125_0004_cases } from './20261125-0004-cases.ts';
 import { m20261125_0005_case_leads } from './20261125-0005-case-leads.ts';
 import { m20261125_0006_witnesses } from './20261125-0006-witnesses.ts';
+import { m20261125_0007_reports } from './20261125-0007-reports.ts';
 
 /**
  * Migrations are code, named by timestamp, and frozen once released: a change to the schema is a
@@ -23,6 +24,7 @@ const ALL: Record<string, AccordMigration> = {
   '20261125-0004-cases': m20261125_0004_cases,
   '20261125-0005-case-leads': m20261125_0005_case_leads,
   '20261125-0006-witnesses': m20261125_0006_witnesses,
+  '20261125-0007-reports': m20261125_0007_reports,
 };
 
 class CodeMigrations implements MigrationProvider {

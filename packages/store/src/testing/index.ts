@@ -7,3 +7,4 @@ export {
   testDatabases,
   withDatabase,
 } from './databases.ts';
+export { dumpDatabase } from './dump.ts';

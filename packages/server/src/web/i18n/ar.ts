@@ -1,6 +1,7 @@
 import { casesAr } from './cases/ar.ts';
 import type { Catalogue } from './en.ts';
 import { matrixAr } from './matrix/ar.ts';
+import { reportsAr } from './reports/ar.ts';
 import { witnessesAr } from './witnesses/ar.ts';
 
 export const ar: Catalogue = {
@@ -476,4 +477,5 @@ export const ar: Catalogue = {
   ...casesAr,
   ...matrixAr,
   ...witnessesAr,
+  ...reportsAr,
 };

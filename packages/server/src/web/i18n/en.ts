@@ -1,5 +1,6 @@
 import { casesEn } from './cases/en.ts';
 import { matrixEn } from './matrix/en.ts';
+import { reportsEn } from './reports/en.ts';
 import { witnessesEn } from './witnesses/en.ts';
 
 /**
@@ -487,6 +488,7 @@ export const en = {
   ...casesEn,
   ...matrixEn,
   ...witnessesEn,
+  ...reportsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import { casesEs } from './cases/es.ts';
 import type { Catalogue } from './en.ts';
 import { matrixEs } from './matrix/es.ts';
+import { reportsEs } from './reports/es.ts';
 import { witnessesEs } from './witnesses/es.ts';
 
 export const es: Catalogue = {
@@ -492,4 +493,5 @@ export const es: Catalogue = {
   ...casesEs,
   ...matrixEs,
   ...witnessesEs,
+  ...reportsEs,
 };

@@ -1,6 +1,7 @@
 import { casesFr } from './cases/fr.ts';
 import type { Catalogue } from './en.ts';
 import { matrixFr } from './matrix/fr.ts';
+import { reportsFr } from './reports/fr.ts';
 import { witnessesFr } from './witnesses/fr.ts';
 
 export const fr: Catalogue = {
@@ -491,4 +492,5 @@ export const fr: Catalogue = {
   ...casesFr,
   ...matrixFr,
   ...witnessesFr,
+  ...reportsFr,
 };

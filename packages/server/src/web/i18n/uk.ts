@@ -1,6 +1,7 @@
 import { casesUk } from './cases/uk.ts';
 import type { Catalogue } from './en.ts';
 import { matrixUk } from './matrix/uk.ts';
+import { reportsUk } from './reports/uk.ts';
 import { witnessesUk } from './witnesses/uk.ts';
 
 export const uk: Catalogue = {
@@ -490,4 +491,5 @@ export const uk: Catalogue = {
   ...casesUk,
   ...matrixUk,
   ...witnessesUk,
+  ...reportsUk,
 };

@@ -13,6 +13,8 @@ import { registerIncidents } from './incidents.ts';
 import { registerLegal } from './legal.ts';
 import { registerMatrix } from './matrix.ts';
 import { registerProfile } from './profile.ts';
+import { registerReportPortal } from './report-portal.ts';
+import { registerReports } from './reports.ts';
 import { registerSignIn } from './sign-in.ts';
 import { registerWitnesses } from './witnesses.ts';
 
@@ -36,6 +38,8 @@ export const registerPages = (
   registerIncidents(r);
   registerMatrix(r);
   registerWitnesses(r);
+  registerReportPortal(r);
+  registerReports(r);
   // The upload page before /evidence/:id, which would otherwise also match /evidence/upload.
   registerEvidenceUpload(r);
   registerEvidenceList(r);

@@ -109,6 +109,9 @@ ${tokens.map(
       const auth = c.get('auth')!;
       try {
         await c.get('accounts').changePassword(auth.user, body.current, body.password, auth.sessionToken);
+        // The report key, if any, is sealed again under the new password.
+        if (typeof body.current === 'string' && typeof body.password === 'string')
+          await c.get('node').reports.reseal(auth.user, body.current, body.password);
         return c.redirect('/profile?saved=password', 303);
       } catch (e) {
         if (!isAccordError(e)) throw e;
@@ -143,6 +146,7 @@ ${tokens.map(
     'self',
     async (c) => {
       await c.get('accounts').signOutEverywhere(c.get('auth')!.user);
+      c.get('node').reports.keys.dropUser(c.get('auth')!.user.id);
       deleteCookie(c, cookies.session, cookieOptions(secure));
       return c.redirect('/sign-in?signed-out', 303);
     },

@@ -54,7 +54,11 @@ ${csrfField(c)}
     const body = await c.req.parseBody();
     const username = field(body, 'username') ?? '';
     try {
-      const grant = await c.get('accounts').signIn(username, field(body, 'password'));
+      const password = field(body, 'password');
+      const grant = await c.get('accounts').signIn(username, password);
+      // A survivor advocate's report key opens with the password, and only now: it is held in
+      // memory for this session (docs/security.md, "Reports").
+      await c.get('node').reports.unlock(grant.user, password ?? '', grant.session.id);
       setCookie(c, cookies.session, grant.token, cookieOptions(secure));
       const next = safeNext(c.req.query('next'));
       const target = grant.session.stage === 'enrol' ? '/enrol' : '/sign-in/totp';
@@ -78,7 +82,10 @@ ${csrfField(c)}
     wrong: () => Response | Promise<Response>,
   ): Promise<Response> => {
     try {
+      const before = c.get('auth')?.session?.id;
       const grant = await attempt();
+      // The finished sign-in is a new session: the report key unlocked at the password step follows it.
+      if (before) c.get('node').reports.keys.move(before, grant.session.id);
       setCookie(c, cookies.session, grant.token, cookieOptions(secure));
       return c.redirect(
         grant.user.mustChangePassword ? '/profile/password' : safeNext(c.req.query('next')),
@@ -186,6 +193,8 @@ ${csrfField(c)}
     async (c) => {
       const token = c.get('auth')?.sessionToken;
       if (token) await c.get('accounts').signOut(token);
+      const session = c.get('auth')?.session;
+      if (session) c.get('node').reports.keys.drop(session.id);
       deleteCookie(c, cookies.session, cookieOptions(secure));
       return c.redirect('/sign-in?signed-out', 303);
     },

@@ -1,0 +1,1110 @@
+import type { KeyObject } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Clock } from '../accounts/ports.ts';
+import type { Principal } from '../accounts/service.ts';
+import { LOCALES, type Locale, type User } from '../accounts/types.ts';
+import type { Cases } from '../cases/service.ts';
+import type { Evidence, MetadataExtractor } from '../evidence/service.ts';
+import type { ItemId } from '../evidence/types.ts';
+import { type Actor, decide } from '../policy/policy.ts';
+import { AccordError, invalid, notFound } from '../shared/errors.ts';
+import { type CaseId, newId, type UserId } from '../shared/ids.ts';
+import { currentConsent, type Witnesses } from '../witnesses/service.ts';
+import {
+  CONSENT_PURPOSES,
+  CONSENT_STATES,
+  type ConsentPurpose,
+  type ConsentState,
+  type ConsentStateValue,
+} from '../witnesses/types.ts';
+import {
+  type Argon2Params,
+  DEFAULT_ARGON2,
+  deriveCodeKeys,
+  newReceiptCode,
+  newRecipientKeyPair,
+  newReportKey,
+  normaliseReceiptCode,
+  openWith,
+  publicKeyOf,
+  sealPrivateKey,
+  sealWith,
+  unlockPrivateKey,
+  unwrapAsRecipient,
+  wrapToRecipient,
+} from './crypto.ts';
+import type { IntakeStore, ReportChange, ReportRepo } from './ports.ts';
+import {
+  type AttachmentMeta,
+  type EntryBody,
+  type EntryKind,
+  type OpenedAttachment,
+  type OpenedEntry,
+  type OpenedReport,
+  REPORT_STATUSES,
+  REPORTER_VISIBLE,
+  type Report,
+  type ReportContent,
+  type ReportStatus,
+  SUPPORT_KINDS,
+  type SupportKind,
+} from './types.ts';
+
+export interface ReportsSettings {
+  /** Wrong receipt codes accepted node-wide per minute before every code lookup waits (nobody is recorded). */
+  readonly wrongCodesPerMinute: number;
+  /** Receipt-code derivations (64 MiB each) running at once; more wait in a short queue. */
+  readonly concurrentLookups: number;
+  readonly argon2: Argon2Params;
+}
+
+export const DEFAULT_REPORTS_SETTINGS: ReportsSettings = {
+  wrongCodesPerMinute: 30,
+  concurrentLookups: 2,
+  argon2: DEFAULT_ARGON2,
+};
+
+/** The role whose members receive reports and hold the keys to read them. */
+export const REPORT_RECIPIENT_ROLE = 'survivor_advocate';
+
+const MAX_QUEUED_LOOKUPS = 32;
+const MAX_ATTACHMENTS = 20;
+const ACCOUNT_MAX = 20_000;
+const MESSAGE_MAX = 10_000;
+
+type Fields = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** What the reporter gets back once, and never again. */
+export interface Receipt {
+  readonly code: string;
+  readonly report: Report;
+}
+
+/** The survivor's view, in their language, through their receipt code. */
+export interface SurvivorView {
+  readonly status: ReportStatus;
+  readonly receivedOn: string;
+  readonly language: Locale;
+  readonly content: ReportContent;
+  readonly entries: readonly OpenedEntry[];
+  readonly attachments: readonly { readonly fileName: string; readonly size: number }[];
+  readonly consent: readonly ConsentState[];
+}
+
+export interface QueueEntry {
+  readonly report: Report;
+  /** Undefined when the reader holds no key for this report (yet). */
+  readonly summary?: {
+    readonly excerpt: string;
+    readonly anonymous: boolean;
+    readonly support: readonly SupportKind[];
+    readonly flagged: boolean;
+    readonly unread: number;
+  };
+}
+
+/** A recipient's private key, unlocked by signing in; held in memory only (see KeyCache). */
+export interface UnlockedKey {
+  readonly userId: UserId;
+  readonly privateKey: KeyObject;
+}
+
+/**
+ * Unlocked recipient keys by browser session, in memory only: a restart or sign-out forgets them
+ * and the recipient signs in again to read reports.
+ */
+export class KeyCache {
+  readonly #keys = new Map<string, UnlockedKey & { readonly until: number }>();
+  /** No session lives longer than this (the accounts' maximum session age). */
+  readonly #maxAgeMs: number;
+
+  constructor(maxAgeMs = 12 * 3600_000) {
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  put(sessionId: string, key: UnlockedKey): void {
+    const now = Date.now();
+    for (const [id, k] of this.#keys) if (k.until <= now) this.#keys.delete(id);
+    this.#keys.set(sessionId, { ...key, until: now + this.#maxAgeMs });
+  }
+
+  get(sessionId: string | undefined, userId: UserId): UnlockedKey | undefined {
+    if (!sessionId) return undefined;
+    const key = this.#keys.get(sessionId);
+    return key?.userId === userId && key.until > Date.now() ? key : undefined;
+  }
+
+  /** Sign-in replaces the half-signed-in session with a new one: the key moves with it. */
+  move(from: string, to: string): void {
+    const key = this.#keys.get(from);
+    if (!key) return;
+    this.#keys.delete(from);
+    this.#keys.set(to, key);
+  }
+
+  drop(sessionId: string): void {
+    this.#keys.delete(sessionId);
+  }
+
+  dropUser(userId: UserId): void {
+    for (const [id, key] of this.#keys) if (key.userId === userId) this.#keys.delete(id);
+  }
+}
+
+/** A report or reply being received: its attachments stream in before anything is recorded. */
+export class Upload {
+  readonly #reports: Reports;
+  readonly reportId: string;
+  readonly #key: Buffer;
+  readonly #stored: string[] = [];
+  readonly metas: { id: string; meta: AttachmentMeta }[] = [];
+  #done = false;
+
+  constructor(reports: Reports, reportId: string, key: Buffer) {
+    this.#reports = reports;
+    this.reportId = reportId;
+    this.#key = key;
+  }
+
+  /** Streams one attachment into the intake store, sealed under the report key. */
+  async attach(fileName: unknown, source: AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.#done) throw new Error('upload already finished');
+    if (this.metas.length >= MAX_ATTACHMENTS) {
+      throw invalid(`send at most ${MAX_ATTACHMENTS} files at once`, { reason: 'too_many_files' });
+    }
+    const id = newId();
+    this.#stored.push(id);
+    const meta = await this.#reports.storeAttachment(this.reportId, id, this.#key, fileName, source);
+    this.metas.push({ id, meta });
+  }
+
+  /** Nothing of this upload remains. */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#reports.intake.remove(this.reportId, this.#stored);
+  }
+
+  finish(): { id: string; meta: AttachmentMeta }[] {
+    this.#done = true;
+    return this.metas;
+  }
+}
+
+/**
+ * Safe reporting: survivors report and come back with a receipt code; survivor advocates triage,
+ * answer, link reports to cases and turn reporters into witnesses. Contents are sealed under a
+ * per-report key that only the receipt code and the recipients' sign-in passwords unlock.
+ */
+export class Reports {
+  readonly #repo: ReportRepo;
+  readonly intake: IntakeStore;
+  readonly #extractor: () => MetadataExtractor;
+  readonly #witnesses: Witnesses;
+  readonly #evidence: Evidence;
+  readonly #cases: Cases;
+  readonly #clock: Clock;
+  readonly #settings: ReportsSettings;
+  readonly #organisations: () => Promise<readonly { id: string; name: string }[]>;
+  readonly #jurisdictions: () => readonly string[];
+  readonly keys = new KeyCache();
+  readonly #wrongCodes: number[] = [];
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(deps: {
+    repo: ReportRepo;
+    intake: IntakeStore;
+    extractor: () => MetadataExtractor;
+    witnesses: Witnesses;
+    evidence: Evidence;
+    cases: Cases;
+    clock: Clock;
+    organisations: () => Promise<readonly { id: string; name: string }[]>;
+    jurisdictions: () => readonly string[];
+    settings?: Partial<ReportsSettings>;
+  }) {
+    this.#repo = deps.repo;
+    this.intake = deps.intake;
+    this.#extractor = deps.extractor;
+    this.#witnesses = deps.witnesses;
+    this.#evidence = deps.evidence;
+    this.#cases = deps.cases;
+    this.#clock = deps.clock;
+    this.#organisations = deps.organisations;
+    this.#jurisdictions = deps.jurisdictions;
+    this.#settings = { ...DEFAULT_REPORTS_SETTINGS, ...deps.settings };
+  }
+
+  // ── recipients' keys ────────────────────────────────────────────────────────
+
+  /** True when at least one recipient can read what is sent: the portal takes reports only then. */
+  async accepting(): Promise<boolean> {
+    return (await this.#repo.recipients()).length > 0;
+  }
+
+  /** What the portal offers to consent to. */
+  async consentChoices(): Promise<{
+    organisations: readonly { id: string; name: string }[];
+    jurisdictions: readonly string[];
+  }> {
+    return { organisations: await this.#organisations(), jurisdictions: this.#jurisdictions() };
+  }
+
+  /**
+   * Called with the password at sign-in: unlocks the recipient's private key, making the key pair
+   * on first use. When the password no longer opens the stored key (an administrator reset it), a
+   * new pair replaces it; reports then reach this recipient again through another recipient.
+   * Without a session id the key pair is only made (or checked), not held.
+   */
+  async unlock(user: User, password: string, sessionId?: string): Promise<boolean> {
+    if (user.role !== REPORT_RECIPIENT_ROLE || user.disabled) return false;
+    const stored = await this.#repo.recipientKey(user.id);
+    let privateKey: KeyObject | undefined;
+    if (stored) {
+      try {
+        privateKey = await unlockPrivateKey(stored, password, user.id, this.#settings.argon2);
+      } catch (e) {
+        if (!(e instanceof AccordError) || e.code !== 'integrity') throw e;
+      }
+    }
+    if (!privateKey) {
+      const pair = await newRecipientKeyPair(password, user.id, this.#settings.argon2);
+      await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: this.#today() });
+      privateKey = await unlockPrivateKey(pair, password, user.id, this.#settings.argon2);
+    }
+    if (sessionId) this.keys.put(sessionId, { userId: user.id, privateKey });
+    return true;
+  }
+
+  /** After a password change: the same key pair, sealed under the new password. */
+  async reseal(user: User, oldPassword: string, newPassword: string): Promise<void> {
+    const stored = await this.#repo.recipientKey(user.id);
+    if (!stored) return;
+    let privateKey: KeyObject;
+    try {
+      privateKey = await unlockPrivateKey(stored, oldPassword, user.id, this.#settings.argon2);
+    } catch {
+      return; // the stored key was already lost to a reset; the next sign-in makes a new one
+    }
+    const pair = await sealPrivateKey(
+      privateKey,
+      Buffer.from(publicKeyOf(privateKey), 'base64url'),
+      newPassword,
+      user.id,
+      this.#settings.argon2,
+    );
+    await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: stored.createdOn });
+  }
+
+  // ── the reporter's side ─────────────────────────────────────────────────────
+
+  /** Checks the report's fields and opens an upload for its attachments; nothing is stored yet. */
+  async startReport(
+    languageInput: unknown,
+    fields: Fields,
+  ): Promise<{ upload: Upload; commit: () => Promise<Receipt> }> {
+    if (!(await this.accepting())) {
+      throw new AccordError(
+        'unavailable',
+        'this node does not take reports yet: no survivor advocate has signed in',
+      );
+    }
+    const language = parseLanguage(languageInput);
+    const content = parseContent(fields);
+    const consents = await this.#parseConsents(fields);
+    const id = newId();
+    const key = newReportKey();
+    const upload = new Upload(this, id, key);
+    const commit = async (): Promise<Receipt> => {
+      const code = newReceiptCode();
+      const codeKeys = await this.#derive(normaliseReceiptCode(code)!);
+      const today = this.#today();
+      const recipients = await this.#repo.recipients();
+      const report: Report = {
+        id,
+        lookup: codeKeys.lookup,
+        language,
+        status: 'received',
+        receivedOn: today,
+        updatedOn: today,
+        assignedTo: null,
+        caseId: null,
+        incidentId: null,
+        witnessId: null,
+        codeWrap: sealWith(codeKeys.wrapKey, key, `report-key:${id}`),
+        sealed: sealWith(key, JSON.stringify(content), `report:${id}`),
+      };
+      const attachments = upload.finish();
+      const changes: ReportChange[] = [
+        { type: 'report', report },
+        ...recipients.map((r) => ({
+          type: 'wrap' as const,
+          wrap: {
+            reportId: id,
+            userId: r.userId,
+            wrapped: wrapToRecipient(key, r.publicKey, `report-key:${id}`),
+          },
+        })),
+        ...attachments.map((a) => this.#attachmentChange(id, key, a)),
+        ...consents.map((consent) =>
+          this.#entryChange(id, key, 'consent', null, today, { text: '', consent }),
+        ),
+      ];
+      try {
+        await this.#repo.apply(changes);
+      } catch (e) {
+        await this.intake.remove(id);
+        throw e;
+      }
+      return { code, report };
+    };
+    return { upload, commit };
+  }
+
+  /** What the survivor sees with their code. */
+  async survivorView(codeInput: unknown): Promise<SurvivorView> {
+    const { report, key } = await this.#byCode(codeInput);
+    return this.#survivorView(report, key);
+  }
+
+  /** A reply or added information, with files; opened by the code before any file is read. */
+  async startReply(
+    codeInput: unknown,
+  ): Promise<{ upload: Upload; commit: (fields: Fields) => Promise<SurvivorView> }> {
+    const { report, key } = await this.#byCode(codeInput);
+    const upload = new Upload(this, report.id, key);
+    const commit = async (fields: Fields): Promise<SurvivorView> => {
+      const text = optionalMultiline(fields.message, 'message', MESSAGE_MAX);
+      const attachments = upload.finish();
+      if (text === '' && attachments.length === 0) {
+        await this.intake.remove(
+          report.id,
+          attachments.map((a) => a.id),
+        );
+        throw invalid('write a message or choose a file to send', {
+          field: 'message',
+          reason: 'empty_reply',
+        });
+      }
+      const today = this.#today();
+      try {
+        await this.#repo.apply([
+          ...attachments.map((a) => this.#attachmentChange(report.id, key, a)),
+          this.#entryChange(report.id, key, 'reporter', null, today, {
+            text,
+            attachmentIds: attachments.map((a) => a.id),
+          }),
+          // Read again just before writing: a status or assignment changed during the upload stays.
+          { type: 'report', report: { ...((await this.#repo.get(report.id)) ?? report), updatedOn: today } },
+        ]);
+      } catch (e) {
+        await this.intake.remove(
+          report.id,
+          attachments.map((a) => a.id),
+        );
+        throw e;
+      }
+      return this.#survivorView({ ...report, updatedOn: today }, key);
+    };
+    return { upload, commit };
+  }
+
+  /** The survivor gives or withdraws a consent with their code. */
+  async survivorConsent(codeInput: unknown, fields: Fields): Promise<SurvivorView> {
+    const { report, key } = await this.#byCode(codeInput);
+    const consent = await this.#parseConsent(fields.purpose, fields.scope, fields.state);
+    const today = this.#today();
+    if (report.witnessId) {
+      await this.#witnesses.recordSurvivorConsent(report.witnessId, consent, today);
+    } else {
+      await this.#repo.apply([
+        this.#entryChange(report.id, key, 'consent', null, today, { text: '', consent }),
+      ]);
+    }
+    return this.#survivorView(report, key);
+  }
+
+  // ── the team's side ─────────────────────────────────────────────────────────
+
+  /** New and open reports; wraps keys for recipients who have none yet, where this reader can. */
+  async queue(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    filter: { status?: unknown; mine?: boolean } = {},
+  ): Promise<QueueEntry[]> {
+    this.#authorize(by);
+    const status =
+      filter.status === undefined || filter.status === '' ? undefined : parseStatus(filter.status);
+    if (key) await this.#shareBacklog(key);
+    const reports = await this.#repo.list({
+      ...(status ? { status } : {}),
+      ...(filter.mine ? { assignedTo: by.userId } : {}),
+    });
+    const out: QueueEntry[] = [];
+    for (const report of reports) {
+      const reportKey = key ? await this.#reportKey(report, key) : undefined;
+      if (!reportKey) {
+        out.push({ report });
+        continue;
+      }
+      const content = this.#content(report, reportKey);
+      const attachments = await this.#attachments(report.id, reportKey);
+      const entries = await this.#repo.entries(report.id);
+      const lastTeam = entries.findLast((e) => e.kind === 'advocate' || e.kind === 'note');
+      out.push({
+        report,
+        summary: {
+          excerpt: content.account.slice(0, 160),
+          anonymous: content.anonymous,
+          support: content.support,
+          flagged: attachments.some((a) => a.flags.length > 0),
+          unread: entries.filter((e) => e.kind === 'reporter' && (!lastTeam || e.seq > lastTeam.seq)).length,
+        },
+      });
+    }
+    return out;
+  }
+
+  async open(by: Actor, key: UnlockedKey | undefined, id: unknown): Promise<OpenedReport> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    return {
+      report,
+      content: this.#content(report, reportKey),
+      entries: await this.#entries(report.id, reportKey),
+      attachments: await this.#attachments(report.id, reportKey),
+      consent: await this.#consent(report, reportKey),
+    };
+  }
+
+  /** An attachment's bytes, for a recipient to look at before filing it. */
+  async attachment(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+    attachmentId: unknown,
+  ): Promise<{ meta: OpenedAttachment; stream: Readable }> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    const meta = (await this.#attachments(report.id, reportKey)).find((a) => a.id === attachmentId);
+    if (!meta) throw notFound('this report has no such attachment');
+    return { meta, stream: await this.intake.get(report.id, meta.id, reportKey) };
+  }
+
+  async assign(by: Actor, id: unknown, userInput: unknown): Promise<Report> {
+    this.#authorize(by);
+    const report = await this.#get(id);
+    let assignedTo: UserId | null = null;
+    if (userInput !== undefined && userInput !== null && userInput !== '') {
+      const recipients = await this.#repo.recipients();
+      const found = recipients.find((r) => r.userId === userInput);
+      if (!found) {
+        throw invalid('reports can be assigned only to a survivor advocate who has signed in', {
+          field: 'assignedTo',
+          reason: 'not_a_recipient',
+        });
+      }
+      assignedTo = found.userId;
+    }
+    const next: Report = {
+      ...report,
+      assignedTo,
+      status: report.status === 'received' && assignedTo ? 'under_review' : report.status,
+      updatedOn: this.#today(),
+    };
+    await this.#repo.apply([{ type: 'report', report: next }]);
+    return next;
+  }
+
+  /** The assignable people: recipients with a key pair. */
+  async recipients(by: Actor): Promise<UserId[]> {
+    this.#authorize(by);
+    return (await this.#repo.recipients()).map((r) => r.userId);
+  }
+
+  /** A message to the reporter, a published milestone, or a note only the team sees. */
+  async post(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+    kindInput: unknown,
+    textInput: unknown,
+  ): Promise<void> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    const kind =
+      kindInput === 'milestone' || kindInput === 'note'
+        ? kindInput
+        : kindInput === 'advocate'
+          ? 'advocate'
+          : undefined;
+    if (!kind) throw invalid('post a message, a milestone or a note', { field: 'kind' });
+    const text = optionalMultiline(textInput, 'text', MESSAGE_MAX);
+    if (text === '') throw invalid('write the message first', { field: 'text', reason: 'empty_message' });
+    const today = this.#today();
+    await this.#repo.apply([
+      this.#entryChange(report.id, reportKey, kind, by.userId, today, { text }),
+      { type: 'report', report: { ...((await this.#repo.get(report.id)) ?? report), updatedOn: today } },
+    ]);
+  }
+
+  async setStatus(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+    statusInput: unknown,
+  ): Promise<Report> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    const status = parseStatus(statusInput);
+    if (status === 'linked' && !report.caseId) {
+      throw invalid('link the report to a case first', { field: 'status', reason: 'not_linked' });
+    }
+    if (status === report.status) return report;
+    const next = { ...report, status, updatedOn: this.#today() };
+    await this.#repo.apply([
+      { type: 'report', report: next },
+      this.#entryChange(report.id, reportKey, 'status', by.userId, next.updatedOn, { text: '', status }),
+    ]);
+    return next;
+  }
+
+  /** Links the report to a case (and optionally one of its incidents) the advocate works on. */
+  async link(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+    input: { caseId: unknown; incidentId?: unknown },
+  ): Promise<Report> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    if (report.witnessId && report.caseId !== input.caseId) {
+      throw new AccordError('conflict', 'the reporter is already a witness of another case; the link stays', {
+        context: { reason: 'report_has_witness' },
+      });
+    }
+    const caseId = await this.#evidence.requireCase(by, input.caseId);
+    const incidentId =
+      input.incidentId === undefined || input.incidentId === null || input.incidentId === ''
+        ? null
+        : await this.#incidentOf(by, caseId, input.incidentId);
+    const next: Report = { ...report, caseId, incidentId, status: 'linked', updatedOn: this.#today() };
+    const changes: ReportChange[] = [{ type: 'report', report: next }];
+    if (report.status !== 'linked') {
+      changes.push(
+        this.#entryChange(report.id, reportKey, 'status', by.userId, next.updatedOn, {
+          text: '',
+          status: 'linked',
+        }),
+      );
+    }
+    await this.#repo.apply(changes);
+    return next;
+  }
+
+  /**
+   * Turns the reporter into a witness of the linked case (a pseudonym such as W-0421), carrying over
+   * the consent they gave, and files their account and attachments in the case's evidence vault as
+   * their statement ("received via safe reporting"). Attachments already filed are not filed twice.
+   */
+  async makeWitness(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+    input: { pseudonym?: unknown } = {},
+  ): Promise<{ witnessId: string; filed: ItemId[] }> {
+    const { report, reportKey } = await this.#forTeam(by, key, id);
+    if (!report.caseId) throw invalid('link the report to a case first', { reason: 'not_linked' });
+    let witnessId = report.witnessId;
+    if (!witnessId) {
+      const consents = currentConsent(
+        (await this.#entries(report.id, reportKey))
+          .filter((e) => e.kind === 'consent' && e.body.consent)
+          .map((e, i) => ({
+            ...e.body.consent!,
+            seq: i,
+            id: e.id,
+            witnessId: '',
+            caseId: report.caseId!,
+            at: e.onDay,
+            recordedBy: null,
+            via: 'survivor' as const,
+            note: '',
+          })),
+      );
+      const witness = await this.#witnesses.create(
+        by,
+        report.caseId,
+        {
+          kind: 'survivor',
+          languages: report.language,
+          note: `reported through the safe reporting portal on ${report.receivedOn}`,
+          ...(input.pseudonym ? { pseudonym: input.pseudonym } : {}),
+        },
+        consents.map((c) => ({ purpose: c.purpose, scope: c.scope, state: c.state, day: c.at })),
+      );
+      witnessId = witness.id;
+      await this.#repo.apply([
+        { type: 'report', report: { ...report, witnessId, updatedOn: this.#today() } },
+      ]);
+    }
+    const filed = await this.#file(by, { ...report, witnessId }, reportKey);
+    return { witnessId, filed };
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────
+
+  /** Used by Upload: seals and stores one attachment, reading its metadata on the way. */
+  async storeAttachment(
+    reportId: string,
+    attachmentId: string,
+    key: Buffer,
+    fileNameInput: unknown,
+    source: AsyncIterable<Uint8Array>,
+  ): Promise<AttachmentMeta> {
+    const fileName = parseAttachmentName(fileNameInput);
+    const extractor = this.#extractor();
+    const stored = await this.intake.put(reportId, attachmentId, key, source, (chunk) =>
+      extractor.write(chunk),
+    );
+    const info = await extractor.end();
+    if (stored.size === 0) {
+      await this.intake.remove(reportId, [attachmentId]);
+      throw invalid(`the file "${fileName}" is empty`, { field: 'files', reason: 'empty_file' });
+    }
+    const exif = (info as unknown as { exif?: Record<string, unknown> }).exif;
+    const flags: string[] = [];
+    if (info.exif?.gps) flags.push('gps');
+    if (exif && Object.keys(exif).some((k) => k !== 'gps')) flags.push('exif');
+    return {
+      fileName,
+      sha256: stored.sha256,
+      size: stored.size,
+      mediaType: info.mediaType,
+      flags,
+      problems: [...info.problems],
+    };
+  }
+
+  async #file(by: Actor, report: Report, reportKey: Buffer): Promise<ItemId[]> {
+    const caseId = report.caseId as CaseId;
+    const content = this.#content(report, reportKey);
+    const filed: ItemId[] = [];
+    const capture = {
+      method: 'received via safe reporting',
+      collectedBy: content.anonymous ? 'anonymous reporter' : 'reporter',
+      note: `received on ${report.receivedOn} through the safe reporting portal; the time of day is not kept`,
+    };
+    const statement = async (itemId: ItemId, note: string) =>
+      this.#witnesses.addStatement(by, report.witnessId, {
+        itemId,
+        takenOn: report.receivedOn,
+        takenBy: 'safe reporting portal',
+        language: report.language,
+        note,
+      });
+    const entries = await this.#repo.entries(report.id);
+    if (!entries.some((e) => e.kind === 'note' && openBody(e, reportKey).text === ACCOUNT_FILED)) {
+      const text = accountText(content, report);
+      const result = await this.#evidence.ingest(
+        by,
+        {
+          caseId,
+          source: Readable.from([Buffer.from(text, 'utf8')]),
+          fileName: `report-${report.receivedOn}.txt`,
+          title: `Safe report of ${report.receivedOn} (written account)`,
+          sensitive: true,
+          capture,
+        },
+        'web',
+      );
+      filed.push(result.item.id);
+      await statement(result.item.id, 'written account sent through the safe reporting portal');
+      if (report.incidentId) await this.#cases.linkIncidentItem(by, report.incidentId, result.item.id, true);
+      await this.#repo.apply([
+        this.#entryChange(report.id, reportKey, 'note', by.userId, this.#today(), { text: ACCOUNT_FILED }),
+      ]);
+    }
+    for (const a of await this.#attachments(report.id, reportKey)) {
+      if (a.itemId) continue;
+      const result = await this.#evidence.ingest(
+        by,
+        {
+          caseId,
+          source: await this.intake.get(report.id, a.id, reportKey),
+          fileName: a.fileName,
+          sensitive: true,
+          capture: {
+            ...capture,
+            note: `${capture.note}${a.flags.includes('gps') ? '; the file carries a GPS position that may identify the reporter' : ''}`,
+          },
+        },
+        'web',
+      );
+      if (result.item.sha256 !== a.sha256) {
+        throw new AccordError(
+          'integrity',
+          `the attachment "${a.fileName}" changed between receipt and filing`,
+        );
+      }
+      filed.push(result.item.id);
+      await this.#repo.apply([
+        { type: 'filed', reportId: report.id, attachmentId: a.id, itemId: result.item.id },
+      ]);
+      await statement(result.item.id, 'file sent through the safe reporting portal');
+      if (report.incidentId) await this.#cases.linkIncidentItem(by, report.incidentId, result.item.id, true);
+    }
+    return filed;
+  }
+
+  async #survivorView(report: Report, key: Buffer): Promise<SurvivorView> {
+    const attachments = await this.#attachments(report.id, key);
+    return {
+      status: report.status,
+      receivedOn: report.receivedOn,
+      language: report.language,
+      content: this.#content(report, key),
+      entries: (await this.#entries(report.id, key)).filter((e) => REPORTER_VISIBLE.has(e.kind)),
+      attachments: attachments.map((a) => ({ fileName: a.fileName, size: a.size })),
+      consent: await this.#consent(report, key),
+    };
+  }
+
+  async #consent(report: Report, key: Buffer): Promise<ConsentState[]> {
+    if (report.witnessId) return this.#witnesses.survivorConsent(report.witnessId);
+    const entries = await this.#entries(report.id, key);
+    return currentConsent(
+      entries
+        .filter((e) => e.kind === 'consent' && e.body.consent)
+        .map((e) => ({
+          ...e.body.consent!,
+          seq: e.seq,
+          id: e.id,
+          witnessId: '',
+          caseId: '' as CaseId,
+          at: e.onDay,
+          recordedBy: null,
+          via: 'survivor' as const,
+          note: '',
+        })),
+    );
+  }
+
+  async #byCode(codeInput: unknown): Promise<{ report: Report; key: Buffer }> {
+    const code = normaliseReceiptCode(codeInput);
+    if (!code) {
+      throw invalid('a receipt code has 20 letters and digits, such as 7K3QM-2XHDA-V9PRT-0BC4W', {
+        field: 'code',
+        reason: 'receipt_code_format',
+      });
+    }
+    const now = this.#clock.now().getTime();
+    while (this.#wrongCodes.length > 0 && this.#wrongCodes[0]! <= now - 60_000) this.#wrongCodes.shift();
+    if (this.#wrongCodes.length >= this.#settings.wrongCodesPerMinute) {
+      throw new AccordError(
+        'rate_limited',
+        'too many wrong receipt codes were tried here in the last minute; wait a minute and try again',
+        {
+          context: { reason: 'receipt_code_guesses' },
+        },
+      );
+    }
+    const keys = await this.#derive(code);
+    const report = await this.#repo.findByLookup(keys.lookup);
+    if (!report) {
+      this.#wrongCodes.push(now);
+      throw notFound('no report has this receipt code; check it and try again');
+    }
+    return { report, key: openWith(keys.wrapKey, report.codeWrap, `report-key:${report.id}`) };
+  }
+
+  /** Argon2id with a cap on how many run at once, so guessing cannot exhaust the node's memory. */
+  async #derive(code: string) {
+    if (this.#running >= this.#settings.concurrentLookups) {
+      if (this.#waiting.length >= MAX_QUEUED_LOOKUPS) {
+        throw new AccordError(
+          'rate_limited',
+          'the node is busy checking receipt codes; try again in a minute',
+          {
+            context: { reason: 'receipt_code_busy' },
+          },
+        );
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await deriveCodeKeys(code, await this.#repo.codeSalt(), this.#settings.argon2);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+
+  async #forTeam(
+    by: Actor,
+    key: UnlockedKey | undefined,
+    id: unknown,
+  ): Promise<{ report: Report; reportKey: Buffer }> {
+    this.#authorize(by);
+    const report = await this.#get(id);
+    if (!key || key.userId !== by.userId) {
+      throw new AccordError(
+        'locked',
+        'sign in again with your password to open reports: the key that reads them is unlocked only by signing in',
+        {
+          context: { reason: 'report_key_locked' },
+        },
+      );
+    }
+    const reportKey = await this.#reportKey(report, key);
+    if (!reportKey) {
+      throw new AccordError(
+        'locked',
+        'this report has not been shared with your key yet; it will be when another advocate opens the queue',
+        {
+          context: { reason: 'report_key_missing' },
+        },
+      );
+    }
+    return { report, reportKey };
+  }
+
+  async #reportKey(report: Report, key: UnlockedKey): Promise<Buffer | undefined> {
+    const wrap = await this.#repo.wrapFor(report.id, key.userId);
+    if (!wrap) return undefined;
+    try {
+      return unwrapAsRecipient(wrap.wrapped, key.privateKey, `report-key:${report.id}`);
+    } catch {
+      return undefined; // wrapped to an older key pair of this user (lost to a password reset)
+    }
+  }
+
+  /** Wraps report keys this reader holds to every recipient who lacks them (new advocates, reset keys). */
+  async #shareBacklog(key: UnlockedKey): Promise<void> {
+    const changes: ReportChange[] = [];
+    for (const r of await this.#repo.recipients()) {
+      if (r.userId === key.userId) continue;
+      for (const reportId of await this.#repo.missingWraps(r.userId)) {
+        const report = await this.#repo.get(reportId);
+        const reportKey = report && (await this.#reportKey(report, key));
+        if (reportKey)
+          changes.push({
+            type: 'wrap',
+            wrap: {
+              reportId,
+              userId: r.userId,
+              wrapped: wrapToRecipient(reportKey, r.publicKey, `report-key:${reportId}`),
+            },
+          });
+      }
+    }
+    if (changes.length > 0) await this.#repo.apply(changes);
+  }
+
+  async #incidentOf(by: Actor, caseId: CaseId, value: unknown): Promise<string> {
+    const { incident } = await this.#cases.incident(by, value);
+    if (incident.caseId !== caseId)
+      throw invalid('the incident belongs to another case', { field: 'incidentId' });
+    return incident.id;
+  }
+
+  #authorize(by: Principal): asserts by is Actor {
+    if ('operator' in by)
+      throw new AccordError(
+        'forbidden',
+        'reports are read only by survivor advocates, never from the command line',
+      );
+    const decision = decide(by, 'report.triage');
+    if (!decision.allowed) throw new AccordError('forbidden', `not allowed: ${decision.reason}`);
+  }
+
+  async #get(idInput: unknown): Promise<Report> {
+    const id = typeof idInput === 'string' && /^[0-9a-f-]{36}$/.test(idInput) ? idInput : undefined;
+    const report = id ? await this.#repo.get(id) : undefined;
+    if (!report) throw notFound('there is no such report');
+    return report;
+  }
+
+  #content(report: Report, key: Buffer): ReportContent {
+    return JSON.parse(openWith(key, report.sealed, `report:${report.id}`).toString('utf8')) as ReportContent;
+  }
+
+  async #entries(reportId: string, key: Buffer): Promise<OpenedEntry[]> {
+    return (await this.#repo.entries(reportId)).map((e) => ({
+      id: e.id,
+      seq: e.seq,
+      kind: e.kind,
+      onDay: e.onDay,
+      authorUserId: e.authorUserId,
+      body: openBody(e, key),
+    }));
+  }
+
+  async #attachments(reportId: string, key: Buffer): Promise<OpenedAttachment[]> {
+    return (await this.#repo.attachments(reportId)).map((a) => ({
+      ...(JSON.parse(
+        openWith(key, a.sealed, `attachment:${reportId}:${a.id}`).toString('utf8'),
+      ) as AttachmentMeta),
+      id: a.id,
+      itemId: a.itemId,
+    }));
+  }
+
+  #attachmentChange(reportId: string, key: Buffer, a: { id: string; meta: AttachmentMeta }): ReportChange {
+    return {
+      type: 'attachment',
+      attachment: {
+        reportId,
+        id: a.id,
+        itemId: null,
+        sealed: sealWith(key, JSON.stringify(a.meta), `attachment:${reportId}:${a.id}`),
+      },
+    };
+  }
+
+  #entryChange(
+    reportId: string,
+    key: Buffer,
+    kind: EntryKind,
+    author: UserId | null,
+    day: string,
+    body: EntryBody,
+  ): ReportChange {
+    const id = newId();
+    return {
+      type: 'entry',
+      entry: {
+        reportId,
+        id,
+        kind,
+        authorUserId: author,
+        onDay: day,
+        sealed: sealWith(key, JSON.stringify(body), `entry:${reportId}:${id}`),
+      },
+    };
+  }
+
+  async #parseConsents(
+    fields: Fields,
+  ): Promise<{ purpose: ConsentPurpose; scope: string; state: ConsentStateValue }[]> {
+    const out: { purpose: ConsentPurpose; scope: string; state: ConsentStateValue }[] = [];
+    for (const value of listOf(fields.consent)) {
+      const [purpose, scope = ''] = value.split(':', 2);
+      out.push(await this.#parseConsent(purpose, scope, 'given'));
+    }
+    return out;
+  }
+
+  async #parseConsent(purposeInput: unknown, scopeInput: unknown, stateInput: unknown) {
+    const purpose = CONSENT_PURPOSES.find((p) => p === purposeInput);
+    if (!purpose)
+      throw invalid(`consent is for one of: ${CONSENT_PURPOSES.join(', ')}`, { field: 'purpose' });
+    const state = CONSENT_STATES.find((s) => s === stateInput);
+    if (!state) throw invalid('consent is given or withdrawn', { field: 'state' });
+    const scope = typeof scopeInput === 'string' ? scopeInput.trim() : '';
+    const choices = await this.consentChoices();
+    if (purpose === 'sharing' && !choices.organisations.some((o) => o.id === scope)) {
+      throw invalid('consent to sharing names one of the partner organisations listed', {
+        field: 'scope',
+        reason: 'sharing_scope',
+      });
+    }
+    if (purpose === 'prosecution' && !choices.jurisdictions.includes(scope)) {
+      throw invalid('consent to prosecution names one of the jurisdictions listed', {
+        field: 'scope',
+        reason: 'unknown_jurisdiction',
+      });
+    }
+    if (purpose !== 'sharing' && purpose !== 'prosecution' && scope !== '') {
+      throw invalid(`consent to ${purpose} has no scope`, { field: 'scope' });
+    }
+    return { purpose, scope, state };
+  }
+
+  #today(): string {
+    return this.#clock.now().toISOString().slice(0, 10);
+  }
+}
+
+const ACCOUNT_FILED = '[the written account was filed in the case]';
+
+const openBody = (e: { reportId: string; id: string; sealed: string }, key: Buffer): EntryBody =>
+  JSON.parse(openWith(key, e.sealed, `entry:${e.reportId}:${e.id}`).toString('utf8')) as EntryBody;
+
+const accountText = (content: ReportContent, report: Report): string =>
+  [
+    `Received through the safe reporting portal on ${report.receivedOn} (language: ${report.language}).`,
+    content.when ? `When: ${content.when}` : '',
+    content.where ? `Where: ${content.where}` : '',
+    '',
+    content.account,
+    '',
+  ]
+    .filter((line, i) => line !== '' || i >= 3)
+    .join('\n');
+
+const listOf = (value: string | readonly string[] | undefined): string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+
+const single = (value: string | readonly string[] | undefined): string =>
+  (typeof value === 'string' ? value : (value?.[0] ?? '')).trim();
+
+const parseLanguage = (value: unknown): Locale => {
+  const found = LOCALES.find((l) => l === value);
+  if (!found) throw invalid(`the language is one of ${LOCALES.join(', ')}`, { field: 'language' });
+  return found;
+};
+
+const parseStatus = (value: unknown): ReportStatus => {
+  const found = REPORT_STATUSES.find((s) => s === value);
+  if (!found) throw invalid(`the status is one of ${REPORT_STATUSES.join(', ')}`, { field: 'status' });
+  return found;
+};
+
+/** Text as people type it: line breaks kept, other control characters refused. */
+const optionalMultiline = (value: unknown, field: string, max: number): string => {
+  const text = (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : '')
+    .replace(/\r\n?/g, '\n')
+    .trim()
+    .normalize('NFC');
+  if (/[\p{Cc}]/u.test(text.replace(/[\n\t]/g, ''))) {
+    throw invalid('the text contains control characters', { field, reason: 'control_chars' });
+  }
+  if ([...text].length > max)
+    throw invalid(`the text is longer than ${max} characters`, { field, reason: 'too_long', max });
+  return text;
+};
+
+const parseContent = (fields: Fields): ReportContent => {
+  const account = optionalMultiline(single(fields.account), 'account', ACCOUNT_MAX);
+  if (account === '') {
+    throw invalid('tell us what happened, in as few or as many words as you wish', {
+      field: 'account',
+      reason: 'empty_account',
+    });
+  }
+  const anonymous = single(fields.anonymous) === 'yes';
+  const contact = anonymous ? '' : optionalMultiline(single(fields.contact), 'contact', 300);
+  const support: SupportKind[] = [];
+  for (const s of listOf(fields.support)) {
+    const kind = SUPPORT_KINDS.find((k) => k === s);
+    if (!kind) throw invalid('support is "support" or "legal_aid"', { field: 'support' });
+    if (!support.includes(kind)) support.push(kind);
+  }
+  return {
+    account,
+    when: optionalMultiline(single(fields.when), 'when', 300),
+    where: optionalMultiline(single(fields.where), 'where', 300),
+    anonymous,
+    name: anonymous ? '' : optionalMultiline(single(fields.name), 'name', 200),
+    contact,
+    contactWanted: contact !== '' && single(fields.contactWanted) === 'yes',
+    support,
+  };
+};
+
+const parseAttachmentName = (value: unknown): string => {
+  const raw = typeof value === 'string' ? value.normalize('NFC').trim() : '';
+  const name = raw.replace(/^.*[/\\]/, '').replace(/\p{Cc}/gu, '');
+  if (name === '' || name === '.' || name === '..') return 'file';
+  return [...name].slice(0, 200).join('');
+};

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { LOCALES } from '@accord/core';
+import { dumpDatabase } from '@accord/store/testing';
+import pino from 'pino';
+import { TestClient } from '../../testing/client.ts';
+import { createTestNode, describeEachDatabase, type TestNode } from '../../testing/harness.ts';
+import { testdataPath } from '../../testing/testdata.ts';
+
+const JPEG = testdataPath('media', 'exif-samples', 'jpg', 'gps', 'DSCN0010.jpg');
+const PASSWORD = 'correct horse battery staple';
+const ADDRESS = '203.0.113.77';
+const AGENT = 'Mozilla/5.0 (AccordScanProbe; rv:7.7) ScanTest/7.7';
+
+const files = async (dir: string): Promise<string[]> => {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await files(path)));
+    else out.push(path);
+  }
+  return out;
+};
+
+/**
+ * The portal over HTTP: no script, no cookie, nothing from elsewhere, small pages; and after a
+ * reporter submitted, came back, replied and changed consent, neither their address nor their
+ * browser nor the time of day is anywhere: in any table, any file of the data folder, or the log.
+ */
+describeEachDatabase('report portal: anonymity over HTTP', (create, name) => {
+  let n: TestNode;
+  let logFile: string;
+  let reporter: TestClient;
+  const reporterHeaders = { 'User-Agent': AGENT, 'X-Forwarded-For': ADDRESS, Forwarded: `for=${ADDRESS}` };
+
+  before(async () => {
+    logFile = join(tmpdir(), `accord-portal-log-${process.pid}-${name}.ndjson`);
+    n = await createTestNode(create, name, {
+      trustProxy: true,
+      log: pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true })),
+    });
+    const operator = { operator: true } as const;
+    const org = await n.node.accounts.createOrganisation(operator, {
+      name: 'Org one',
+      country: 'NL',
+      kind: 'ngo',
+    });
+    await n.node.accounts.createUser(operator, {
+      orgId: org.id,
+      username: 'advocate',
+      displayName: 'Advocate',
+      role: 'survivor_advocate',
+      password: PASSWORD,
+    });
+    // The advocate signs in through the pages: that unlocks (and first makes) the report key.
+    const advocate = new TestClient(n.app.app);
+    await advocate.signIn('advocate', PASSWORD, () => n.clock.now());
+    reporter = new TestClient(n.app.app, reporterHeaders);
+    // The reporter comes at a distinctive time of day; only the day may be stored.
+    n.clock.advance((7 * 3600 + 13 * 60 + 17) * 1000);
+  });
+  after(async () => {
+    await n?.close();
+    await rm(logFile, { force: true });
+  });
+
+  let code = '';
+  it('every portal page works without script, sets no cookie, loads nothing from elsewhere, and stays under 100 KB', async () => {
+    const css = (await (await reporter.get('/assets/app.css')).text()).length;
+    for (const path of [
+      '/report',
+      ...LOCALES.flatMap((l) => [`/report/${l}`, `/report/${l}/new`, `/report/${l}/return`]),
+    ]) {
+      const res = await reporter.get(path);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(res.headers.getSetCookie(), [], `${path} sets a cookie`);
+      assert.equal(res.headers.get('Cache-Control'), 'no-store');
+      const html = await res.text();
+      assert.ok(!/<script/i.test(html), `${path} has a script`);
+      assert.ok(!/(src|href|action)="(https?:)?\/\//i.test(html), `${path} points elsewhere`);
+      assert.ok(html.length + css < 100 * 1024, `${path}: ${html.length + css} bytes`);
+    }
+    assert.match(await (await reporter.get('/report/ar/new')).text(), /<html lang="ar" dir="rtl">/);
+    assert.equal((await reporter.get('/report/xx')).status, 303);
+  });
+
+  it('a report sent as a form gets its receipt code once', async () => {
+    const form = new FormData();
+    form.append('account', 'أخذوا أخي من السوق');
+    form.append('anonymous', 'yes');
+    form.append('consent', 'investigation');
+    form.append('files', new Blob([await readFile(JPEG)], { type: 'image/jpeg' }), 'photo.jpg');
+    const res = await reporter.request('/report/ar/new', { method: 'POST', body: form });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.headers.getSetCookie(), []);
+    const html = await res.text();
+    code = /<output id="receipt-code">([0-9A-Z-]+)<\/output>/.exec(html)?.[1] ?? '';
+    assert.match(code, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
+    // Bad input: the form comes back with what was typed and the reason, in the reporter's language.
+    const empty = new FormData();
+    empty.append('account', '');
+    empty.append('when', 'يوم الثلاثاء');
+    const refused = await reporter.request('/report/ar/new', { method: 'POST', body: empty });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /value="يوم الثلاثاء"/);
+  });
+
+  it('with the code the reporter comes back, replies and changes consent', async () => {
+    const status = await reporter.postForm('/report/ar/status', { code }, null);
+    assert.equal(status.status, 200);
+    assert.match(await status.text(), /أخذوا أخي من السوق/);
+    const reply = new FormData();
+    reply.append('code', code);
+    reply.append('message', 'كان هناك ستة آخرون');
+    const replied = await reporter.request('/report/ar/reply', { method: 'POST', body: reply });
+    assert.equal(replied.status, 200);
+    assert.match(await replied.text(), /كان هناك ستة آخرون/);
+    const consent = await reporter.postForm(
+      '/report/ar/consent',
+      { code, purpose: 'investigation', scope: '', state: 'withdrawn' },
+      null,
+    );
+    assert.equal(consent.status, 200);
+    const wrong = await reporter.postForm('/report/ar/status', { code: '00000-00000-00000-00000' }, null);
+    assert.equal(wrong.status, 404);
+    const bad = await reporter.postForm('/report/en/status', { code: 'hello' }, null);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /twenty letters and digits/);
+  });
+
+  it('no table, file or log line holds the reporter’s address, browser or time of day', async () => {
+    const needles = [ADDRESS, AGENT, 'AccordScanProbe', 'T17:13', '17:13:17'];
+    const dump = await dumpDatabase(n.node.database);
+    for (const needle of needles) assert.ok(!dump.includes(needle), `the database holds ${needle}`);
+    await n.node.custody.flush();
+    for (const file of [...(await files(n.dataDir)), logFile]) {
+      const bytes = await readFile(file);
+      for (const needle of needles) {
+        assert.equal(bytes.indexOf(Buffer.from(needle)), -1, `${file} holds ${needle}`);
+        assert.equal(bytes.indexOf(Buffer.from(needle, 'utf16le')), -1, `${file} holds ${needle} (UTF-16)`);
+      }
+    }
+    const log = await readFile(logFile, 'utf8');
+    assert.ok(log.includes('"route":"/sign-in"'), 'the log works: team requests are there');
+    assert.ok(!log.includes('/report'), 'no portal request is logged');
+  });
+});
