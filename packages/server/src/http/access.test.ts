@@ -154,7 +154,25 @@ describeEachDatabase('access matrix', (create, name) => {
       'POST /api/v1/evidence/:id/derive',
       'POST /evidence/:id/derive',
       'POST /evidence/upload',
+      // The reporting portal's report and reply forms, capped at 1 GiB of files each.
+      'POST /report/:lang/new',
+      'POST /report/:lang/reply',
     ]);
+  });
+
+  it('only the public reporting portal goes without CSRF tokens, and none of its routes needs a session', () => {
+    const open = n.app.registry.all().filter((r) => r.noCsrf);
+    assert.deepEqual(open.map((r) => `${r.method} ${r.path}`).sort(), [
+      'GET /report',
+      'GET /report/:lang',
+      'GET /report/:lang/new',
+      'GET /report/:lang/return',
+      'POST /report/:lang/consent',
+      'POST /report/:lang/new',
+      'POST /report/:lang/reply',
+      'POST /report/:lang/status',
+    ]);
+    assert.ok(open.every((r) => r.action === 'public'));
   });
 
   it('every route answers each role exactly as the policy decides', async () => {
