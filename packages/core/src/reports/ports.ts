@@ -10,9 +10,17 @@ import type {
   ReportStatus,
 } from './types.ts';
 
+export type ReportUpdate = Partial<
+  Pick<Report, 'status' | 'assignedTo' | 'caseId' | 'incidentId' | 'witnessId'>
+> & {
+  readonly updatedOn: string;
+};
+
 export type ReportChange =
   /** Inserts the report, or updates its status, assignment, links and updatedOn. */
   | { readonly type: 'report'; readonly report: Report }
+  /** Changes only the named fields (and the day of the change): what others changed meanwhile stays. */
+  | { readonly type: 'update'; readonly reportId: string; readonly set: ReportUpdate }
   | { readonly type: 'wrap'; readonly wrap: ReportKeyWrap }
   /** Appended with the next sequence number of its report. */
   | { readonly type: 'entry'; readonly entry: Omit<ReportEntry, 'seq'> }

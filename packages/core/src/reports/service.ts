@@ -395,8 +395,7 @@ export class Reports {
             text,
             attachmentIds: attachments.map((a) => a.id),
           }),
-          // Read again just before writing: a status or assignment changed during the upload stays.
-          { type: 'report', report: { ...((await this.#repo.get(report.id)) ?? report), updatedOn: today } },
+          { type: 'update', reportId: report.id, set: { updatedOn: today } },
         ]);
       } catch (e) {
         await this.intake.remove(
@@ -511,7 +510,13 @@ export class Reports {
       status: report.status === 'received' && assignedTo ? 'under_review' : report.status,
       updatedOn: this.#today(),
     };
-    await this.#repo.apply([{ type: 'report', report: next }]);
+    await this.#repo.apply([
+      {
+        type: 'update',
+        reportId: report.id,
+        set: { assignedTo, status: next.status, updatedOn: next.updatedOn },
+      },
+    ]);
     return next;
   }
 
@@ -542,7 +547,7 @@ export class Reports {
     const today = this.#today();
     await this.#repo.apply([
       this.#entryChange(report.id, reportKey, kind, by.userId, today, { text }),
-      { type: 'report', report: { ...((await this.#repo.get(report.id)) ?? report), updatedOn: today } },
+      { type: 'update', reportId: report.id, set: { updatedOn: today } },
     ]);
   }
 
@@ -560,7 +565,7 @@ export class Reports {
     if (status === report.status) return report;
     const next = { ...report, status, updatedOn: this.#today() };
     await this.#repo.apply([
-      { type: 'report', report: next },
+      { type: 'update', reportId: report.id, set: { status, updatedOn: next.updatedOn } },
       this.#entryChange(report.id, reportKey, 'status', by.userId, next.updatedOn, { text: '', status }),
     ]);
     return next;
@@ -585,7 +590,13 @@ export class Reports {
         ? null
         : await this.#incidentOf(by, caseId, input.incidentId);
     const next: Report = { ...report, caseId, incidentId, status: 'linked', updatedOn: this.#today() };
-    const changes: ReportChange[] = [{ type: 'report', report: next }];
+    const changes: ReportChange[] = [
+      {
+        type: 'update',
+        reportId: report.id,
+        set: { caseId, incidentId, status: 'linked', updatedOn: next.updatedOn },
+      },
+    ];
     if (report.status !== 'linked') {
       changes.push(
         this.#entryChange(report.id, reportKey, 'status', by.userId, next.updatedOn, {
@@ -641,7 +652,7 @@ export class Reports {
       );
       witnessId = witness.id;
       await this.#repo.apply([
-        { type: 'report', report: { ...report, witnessId, updatedOn: this.#today() } },
+        { type: 'update', reportId: report.id, set: { witnessId, updatedOn: this.#today() } },
       ]);
     }
     const filed = await this.#file(by, { ...report, witnessId }, reportKey);

@@ -238,6 +238,28 @@ const applyOne = async (trx: Transaction<Database>, change: ReportChange): Promi
         .execute();
       return;
     }
+    case 'update': {
+      const u = change.set;
+      const set = {
+        updated_on: u.updatedOn,
+        ...(u.status === undefined ? {} : { status: u.status }),
+        ...(u.assignedTo === undefined ? {} : { assigned_to: u.assignedTo }),
+        ...(u.caseId === undefined ? {} : { case_id: u.caseId }),
+        ...(u.incidentId === undefined ? {} : { incident_id: u.incidentId }),
+        ...(u.witnessId === undefined ? {} : { witness_id: u.witnessId }),
+      };
+      const result = await trx
+        .updateTable('reports')
+        .set(set)
+        .where('id', '=', change.reportId)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) {
+        throw new AccordError('not_found', `report ${change.reportId} does not exist`, {
+          context: { reportId: change.reportId },
+        });
+      }
+      return;
+    }
     case 'wrap': {
       const w = change.wrap;
       // A later wrap for the same user replaces the earlier one (the user's new key pair).

@@ -128,6 +128,42 @@ describeEachDatabase('report repository', (create) => {
   );
 
   it(
+    'an update changes only the fields it names, so changes made by others meanwhile stay',
+    withDatabase(create, async ({ database }) => {
+      const { repo, alice, caseId } = await setup(database);
+      const r = report();
+      await repo.apply([{ type: 'report', report: r }]);
+      // Two advocates at once: one assigns, the other links; neither undoes the other.
+      await repo.apply([
+        { type: 'update', reportId: r.id, set: { assignedTo: alice, updatedOn: '2026-11-22' } },
+      ]);
+      await repo.apply([
+        { type: 'update', reportId: r.id, set: { caseId, status: 'linked', updatedOn: '2026-11-23' } },
+      ]);
+      assert.deepEqual(await repo.get(r.id), {
+        ...r,
+        assignedTo: alice,
+        caseId,
+        status: 'linked',
+        updatedOn: '2026-11-23',
+      });
+      await repo.apply([
+        { type: 'update', reportId: r.id, set: { assignedTo: null, updatedOn: '2026-11-24' } },
+      ]);
+      assert.equal((await repo.get(r.id))?.assignedTo, null);
+      assert.equal((await repo.get(r.id))?.caseId, caseId);
+      await assert.rejects(
+        repo.apply([{ type: 'update', reportId: newId(), set: { updatedOn: '2026-11-24' } }]),
+        /does not exist/,
+      );
+      await assert.rejects(
+        repo.apply([{ type: 'update', reportId: r.id, set: { updatedOn: '2026-11-24T10:00:00Z' } }]),
+        'a time of day is refused in an update too',
+      );
+    }),
+  );
+
+  it(
     'two reports cannot share a lookup, and dates must be days without a time',
     withDatabase(create, async ({ database }) => {
       const { repo, alice } = await setup(database);

@@ -124,6 +124,28 @@ describeEachDatabase('report portal: anonymity over HTTP', (create, name) => {
       null,
     );
     assert.equal(consent.status, 200);
+    // A reply with nothing in it: the status page again, with the reason; a wrong code: the code form.
+    const nothing = new FormData();
+    nothing.append('code', code);
+    nothing.append('message', '  ');
+    const refusedReply = await reporter.request('/report/en/reply', { method: 'POST', body: nothing });
+    assert.equal(refusedReply.status, 400);
+    const refusedText = await refusedReply.text();
+    assert.match(refusedText, /Write a message or choose a file to send/);
+    assert.match(refusedText, /data-status="under_review"|data-status="received"/);
+    const stranger = new FormData();
+    stranger.append('code', '00000-00000-00000-00001');
+    stranger.append('files', new Blob(['x']), 'x.txt');
+    const strangerReply = await reporter.request('/report/en/reply', { method: 'POST', body: stranger });
+    assert.equal(strangerReply.status, 404);
+    assert.match(await strangerReply.text(), /No report has this receipt code/);
+    const codeLast = new FormData();
+    codeLast.append('message', 'hello');
+    codeLast.append('code', code);
+    assert.equal(
+      (await reporter.request('/report/en/reply', { method: 'POST', body: codeLast })).status,
+      400,
+    );
     const wrong = await reporter.postForm('/report/ar/status', { code: '00000-00000-00000-00000' }, null);
     assert.equal(wrong.status, 404);
     const bad = await reporter.postForm('/report/en/status', { code: 'hello' }, null);

@@ -7,6 +7,7 @@ import {
   LOCALES,
   type Locale,
   type SurvivorView,
+  type Upload,
 } from '@accord/core';
 import type { Context } from 'hono';
 import { html, raw } from 'hono/html';
@@ -292,6 +293,42 @@ const readForm = async (
   }
 };
 
+/**
+ * Receives a streamed portal form: text fields into `fields`, then each file into the upload that
+ * `start` opens (at the first file, or at the end when there is none). With `codeFirst` the receipt
+ * code must be the first field, so that no byte of a file is read before the code opened a report.
+ * On any failure the upload is aborted (nothing of it stays) and the rest of the body is drained.
+ */
+const receiveForm = async <S extends { readonly upload: Upload }>(
+  c: Context<AppEnv>,
+  fields: Fields,
+  start: () => Promise<S>,
+  options: { codeFirst?: boolean } = {},
+): Promise<S> => {
+  let parts: MultipartReader | undefined;
+  let started: S | undefined;
+  try {
+    parts = await openStreamedForm(c);
+    if (options.codeFirst) {
+      const first = await parts.next();
+      if (first.done || first.value.name !== 'code' || first.value.fileName !== undefined) {
+        throw invalid('the receipt code must come first', { reason: 'receipt_code_format' });
+      }
+      fields.code = await first.value.text(256);
+    }
+    const budget = { left: REPORT_MAX_BYTES };
+    await readForm(parts, fields, async (part) => {
+      started ??= await start();
+      await started.upload.attach(part.fileName, limited(part, budget));
+    });
+    return started ?? (await start());
+  } catch (e) {
+    await started?.upload.abort();
+    if (parts) await drain(parts);
+    throw e;
+  }
+};
+
 export const registerReportPortal = (r: PageRoutes) => {
   const open = { noCsrf: true } as const;
 
@@ -356,16 +393,8 @@ ${accepting ? html`<p class="actions"><a class="button" href="/report/${locale}/
       const t = translator(locale);
       const reports = c.get('node').reports;
       const fields: Fields = {};
-      let parts: MultipartReader | undefined;
-      let started: Awaited<ReturnType<typeof reports.startReport>> | undefined;
       try {
-        parts = await openStreamedForm(c);
-        const budget = { left: REPORT_MAX_BYTES };
-        await readForm(parts, fields, async (part) => {
-          started ??= await reports.startReport(locale, fields);
-          await started.upload.attach(part.fileName, limited(part, budget));
-        });
-        started ??= await reports.startReport(locale, fields);
+        const started = await receiveForm(c, fields, () => reports.startReport(locale, fields));
         const receipt = await started.commit();
         return portalPage(c, locale, {
           title: t('portal.receiptTitle'),
@@ -375,8 +404,6 @@ ${accepting ? html`<p class="actions"><a class="button" href="/report/${locale}/
 <p class="actions"><a href="/report/${locale}/return">${t('portal.return')}</a></p></section>`,
         });
       } catch (e) {
-        await started?.upload.abort();
-        if (parts) await drain(parts);
         if (!isAccordError(e)) throw e;
         return reportForm(c, locale, fields, [{ kind: 'error', text: refusal(t, e) }], statusOf(e));
       }
@@ -421,40 +448,28 @@ ${accepting ? html`<p class="actions"><a class="button" href="/report/${locale}/
       const t = translator(locale);
       const reports = c.get('node').reports;
       const fields: Fields = {};
-      let parts: MultipartReader | undefined;
-      let started: Awaited<ReturnType<typeof reports.startReply>> | undefined;
+      let opened = false;
       try {
-        parts = await openStreamedForm(c);
-        // The code comes first: nothing of a file is read before it opened a report.
-        const first = await parts.next();
-        if (first.done || first.value.name !== 'code' || first.value.fileName !== undefined) {
-          throw invalid('the receipt code must come first', { reason: 'receipt_code_format' });
-        }
-        fields.code = await first.value.text(256);
-        started = await reports.startReply(fields.code);
-        const budget = { left: REPORT_MAX_BYTES };
-        const s = started;
-        await readForm(parts, fields, (part) => s.upload.attach(part.fileName, limited(part, budget)));
+        const started = await receiveForm(
+          c,
+          fields,
+          async () => {
+            const s = await reports.startReply(value(fields, 'code'));
+            opened = true;
+            return s;
+          },
+          { codeFirst: true },
+        );
         const view = await started.commit(fields);
         return statusPage(c, locale, value(fields, 'code'), view, [
           { kind: 'info', text: t('portal.replySent') },
         ]);
       } catch (e) {
-        await started?.upload.abort();
-        if (parts) await drain(parts);
         if (!isAccordError(e)) throw e;
-        if (started) {
-          const view = await reports.survivorView(value(fields, 'code'));
-          return statusPage(
-            c,
-            locale,
-            value(fields, 'code'),
-            view,
-            [{ kind: 'error', text: refusal(t, e) }],
-            statusOf(e),
-          );
-        }
-        return returnForm(c, locale, [{ kind: 'error', text: refusal(t, e) }], statusOf(e));
+        const shown: Notice[] = [{ kind: 'error', text: refusal(t, e) }];
+        if (!opened) return returnForm(c, locale, shown, statusOf(e));
+        const view = await reports.survivorView(value(fields, 'code'));
+        return statusPage(c, locale, value(fields, 'code'), view, shown, statusOf(e));
       }
     },
     { ...open, streamsBody: true },
