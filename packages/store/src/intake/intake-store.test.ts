@@ -104,6 +104,16 @@ describe('FsIntakeStore', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o400);
   });
 
+  it('leaves only the day in the times it can set: file, report folder and intake folder', async () => {
+    const { store, reportId, path } = await stored(100);
+    const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+    for (const p of [path, join(store.root, reportId), store.root]) {
+      const s = await stat(p);
+      assert.equal(s.mtimeMs, midnight, `${p} mtime`);
+      assert.equal(s.atimeMs, midnight, `${p} atime`);
+    }
+  });
+
   it('a wrong key fails the stream with an integrity error', async () => {
     const { store, reportId, attachmentId } = await stored(KIB64 * 2);
     await assert.rejects(readAll(await store.get(reportId, attachmentId, randomBytes(32))), isIntegrity);

@@ -6,7 +6,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, rmdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AccordError, type IntakeStore } from '@accord/core';
@@ -134,11 +134,17 @@ export class FsIntakeStore implements IntakeStore {
       }
       await seal(held.subarray(0, fill), true);
       await out.chmod(FILE_MODE);
+      // Access and modification times say the day only, like everything else a reporter causes
+      // (the change time, which no program can set, still has the time of day: docs/security.md).
+      const day = startOfDay();
+      await out.utimes(day, day);
       await out.sync();
       await out.close();
       handle = undefined;
       await rename(temp, join(folder, attachmentId));
       temp = undefined;
+      await utimes(folder, day, day);
+      await utimes(this.root, day, day);
       await fsyncDir(folder);
       return { sha256: hash.digest('hex'), size };
     } catch (error) {
@@ -387,3 +393,6 @@ class ChunkReader {
     return damaged(this.#reportId, this.#attachmentId, problem);
   }
 }
+
+/** Midnight UTC of today: the only time a reporter's file may carry. */
+const startOfDay = (): Date => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
