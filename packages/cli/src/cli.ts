@@ -16,6 +16,7 @@ import { registerCaseCommands } from './case-commands.ts';
 import { type EvidenceCommandContext, registerEvidenceCommands } from './evidence-commands.ts';
 import { registerExportCommands } from './export-commands.ts';
 import { registerLegalCommands } from './legal-commands.ts';
+import { registerReportCommands } from './report-commands.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -350,6 +351,7 @@ Quick start:
   registerEvidenceCommands(program, evidenceContext);
   registerExportCommands(program, evidenceContext);
   registerLegalCommands(program, evidenceContext);
+  registerReportCommands(program, evidenceContext);
 
   return program;
 };

@@ -47,8 +47,11 @@ export interface ReportRepo {
   recipientKey(userId: UserId): Promise<RecipientKey | undefined>;
   /** Inserts or replaces the user's key pair (a new pair after a password reset). */
   putRecipientKey(key: RecipientKey): Promise<void>;
-  /** Key pairs of the enabled users who may receive reports (survivor advocates). */
-  recipients(): Promise<RecipientKey[]>;
+  /** Key pairs of the enabled survivor advocates of this organisation. */
+  recipients(orgId: string): Promise<RecipientKey[]>;
+  /** The organisation whose advocates receive reports (node setting), if named. */
+  reportingOrg(): Promise<string | undefined>;
+  setReportingOrg(orgId: string): Promise<void>;
   /** The node's salt for receipt-code hashing: made on first use, then fixed. */
   codeSalt(): Promise<Uint8Array>;
 }
@@ -70,4 +73,8 @@ export interface IntakeStore {
   get(reportId: string, attachmentId: string, key: Uint8Array): Promise<Readable>;
   /** Removes stored attachments (all of the report when no ids are given). */
   remove(reportId: string, attachmentIds?: readonly string[]): Promise<void>;
+  /** Every stored attachment, with how long ago it was written. */
+  stored(): Promise<{ reportId: string; attachmentId: string; ageMs: number }[]>;
+  /** Removes what writes cut off by a crash left behind, older than this. */
+  removeStaleTemp(olderThanMs: number): Promise<number>;
 }

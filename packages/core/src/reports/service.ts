@@ -6,13 +6,14 @@ import { LOCALES, type Locale, type User } from '../accounts/types.ts';
 import type { Cases } from '../cases/service.ts';
 import type { Evidence, MetadataExtractor } from '../evidence/service.ts';
 import type { ItemId } from '../evidence/types.ts';
-import { type Actor, decide } from '../policy/policy.ts';
+import { type Actor, decide, decideConsent } from '../policy/policy.ts';
 import { AccordError, invalid, notFound } from '../shared/errors.ts';
 import { type CaseId, newId, type UserId } from '../shared/ids.ts';
 import { currentConsent, type Witnesses } from '../witnesses/service.ts';
 import {
   CONSENT_PURPOSES,
   CONSENT_STATES,
+  type ConsentEvent,
   type ConsentPurpose,
   type ConsentState,
   type ConsentStateValue,
@@ -43,31 +44,45 @@ import {
   type OpenedReport,
   REPORT_STATUSES,
   REPORTER_VISIBLE,
+  type RecipientKey,
   type Report,
   type ReportContent,
+  type ReportEntry,
   type ReportStatus,
   SUPPORT_KINDS,
   type SupportKind,
 } from './types.ts';
 
 export interface ReportsSettings {
-  /** Wrong receipt codes accepted node-wide per minute before every code lookup waits (nobody is recorded). */
-  readonly wrongCodesPerMinute: number;
-  /** Receipt-code derivations (64 MiB each) running at once; more wait in a short queue. */
+  /**
+   * Receipt-code lookups (Argon2id, 64 MiB each) running at once, node-wide. With the penalty
+   * below this is the rate limit on guessing: nobody is recorded, and a right code is never
+   * refused for someone else's wrong ones (it only waits its turn).
+   */
   readonly concurrentLookups: number;
+  /** How long a wrong code keeps its lookup slot: at most concurrentLookups wrong codes per this long. */
+  readonly wrongCodePenaltyMs: number;
+  /** Lookups that may wait for a slot; more are refused as busy (reports being sent always wait). */
+  readonly queuedLookups: number;
+  /**
+   * New reports and replies accepted per minute, node-wide, before any file byte is read: a flood
+   * cannot fill the disk or bury real reports in the queue (nobody is recorded; everyone waits).
+   */
+  readonly sendsPerMinute: number;
   readonly argon2: Argon2Params;
 }
 
 export const DEFAULT_REPORTS_SETTINGS: ReportsSettings = {
-  wrongCodesPerMinute: 30,
   concurrentLookups: 2,
+  wrongCodePenaltyMs: 1000,
+  queuedLookups: 32,
+  sendsPerMinute: 60,
   argon2: DEFAULT_ARGON2,
 };
 
 /** The role whose members receive reports and hold the keys to read them. */
 export const REPORT_RECIPIENT_ROLE = 'survivor_advocate';
 
-const MAX_QUEUED_LOOKUPS = 32;
 const MAX_ATTACHMENTS = 20;
 const ACCOUNT_MAX = 20_000;
 const MESSAGE_MAX = 10_000;
@@ -208,8 +223,8 @@ export class Reports {
   readonly #organisations: () => Promise<readonly { id: string; name: string }[]>;
   readonly #jurisdictions: () => readonly string[];
   readonly keys = new KeyCache();
-  readonly #wrongCodes: number[] = [];
   #running = 0;
+  readonly #sends: number[] = [];
   readonly #waiting: (() => void)[] = [];
 
   constructor(deps: {
@@ -240,7 +255,7 @@ export class Reports {
 
   /** True when at least one recipient can read what is sent: the portal takes reports only then. */
   async accepting(): Promise<boolean> {
-    return (await this.#repo.recipients()).length > 0;
+    return (await this.#recipients()).length > 0;
   }
 
   /** What the portal offers to consent to. */
@@ -252,49 +267,87 @@ export class Reports {
   }
 
   /**
-   * Called with the password at sign-in: unlocks the recipient's private key, making the key pair
-   * on first use. When the password no longer opens the stored key (an administrator reset it), a
-   * new pair replaces it; reports then reach this recipient again through another recipient.
-   * Without a session id the key pair is only made (or checked), not held.
+   * Called with the password at sign-in: unlocks the recipient's private key and holds it for the
+   * session (without a session id it is only made or checked). The first sign-in makes the key
+   * pair — but never under a password someone else chose (an administrator's initial or reset
+   * password, which must be changed first: the pair is then made or replaced by `reseal`). A key
+   * that does not open is left as it is, never replaced here.
    */
   async unlock(user: User, password: string, sessionId?: string): Promise<boolean> {
-    if (user.role !== REPORT_RECIPIENT_ROLE || user.disabled) return false;
+    if (user.role !== REPORT_RECIPIENT_ROLE || user.disabled || user.mustChangePassword) return false;
     const stored = await this.#repo.recipientKey(user.id);
-    let privateKey: KeyObject | undefined;
+    let privateKey: KeyObject;
     if (stored) {
       try {
         privateKey = await unlockPrivateKey(stored, password, user.id, this.#settings.argon2);
       } catch (e) {
-        if (!(e instanceof AccordError) || e.code !== 'integrity') throw e;
+        if (e instanceof AccordError && e.code === 'integrity') return false;
+        throw e;
       }
-    }
-    if (!privateKey) {
-      const pair = await newRecipientKeyPair(password, user.id, this.#settings.argon2);
-      await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: this.#today() });
-      privateKey = await unlockPrivateKey(pair, password, user.id, this.#settings.argon2);
+    } else {
+      privateKey = await this.#newKeyPair(user, password);
     }
     if (sessionId) this.keys.put(sessionId, { userId: user.id, privateKey });
     return true;
   }
 
-  /** After a password change: the same key pair, sealed under the new password. */
-  async reseal(user: User, oldPassword: string, newPassword: string): Promise<void> {
+  /**
+   * After a password change: the same key pair, sealed under the new password. When the old
+   * password does not open the stored key (an administrator reset it), a new pair replaces it —
+   * reports reach it again through a colleague. The key is then held for `sessionId`.
+   */
+  async reseal(user: User, oldPassword: string, newPassword: string, sessionId?: string): Promise<void> {
+    if (user.role !== REPORT_RECIPIENT_ROLE || user.disabled) return;
     const stored = await this.#repo.recipientKey(user.id);
-    if (!stored) return;
-    let privateKey: KeyObject;
-    try {
-      privateKey = await unlockPrivateKey(stored, oldPassword, user.id, this.#settings.argon2);
-    } catch {
-      return; // the stored key was already lost to a reset; the next sign-in makes a new one
+    let privateKey: KeyObject | undefined;
+    if (stored) {
+      try {
+        privateKey = await unlockPrivateKey(stored, oldPassword, user.id, this.#settings.argon2);
+      } catch (e) {
+        if (!(e instanceof AccordError) || e.code !== 'integrity') throw e;
+      }
     }
-    const pair = await sealPrivateKey(
-      privateKey,
-      Buffer.from(publicKeyOf(privateKey), 'base64url'),
-      newPassword,
-      user.id,
-      this.#settings.argon2,
-    );
-    await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: stored.createdOn });
+    if (stored && privateKey) {
+      const pair = await sealPrivateKey(
+        privateKey,
+        Buffer.from(publicKeyOf(privateKey), 'base64url'),
+        newPassword,
+        user.id,
+        this.#settings.argon2,
+      );
+      await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: stored.createdOn });
+    } else {
+      privateKey = await this.#newKeyPair(user, newPassword);
+    }
+    if (sessionId) this.keys.put(sessionId, { userId: user.id, privateKey });
+  }
+
+  async #newKeyPair(user: User, password: string): Promise<KeyObject> {
+    const pair = await newRecipientKeyPair(password, user.id, this.#settings.argon2);
+    await this.#repo.putRecipientKey({ ...pair, userId: user.id, createdOn: this.#today() });
+    return unlockPrivateKey(pair, password, user.id, this.#settings.argon2);
+  }
+
+  /**
+   * Removes from the intake area what no report records: files of uploads cut off by a crash, or
+   * refused after they were stored. Only files older than `minAgeMs` (an upload may be in flight).
+   */
+  async sweepIntake(minAgeMs = 3600_000): Promise<number> {
+    let removed = await this.intake.removeStaleTemp(minAgeMs);
+    const known = new Map<string, Set<string>>();
+    for (const file of await this.intake.stored()) {
+      if (file.ageMs < minAgeMs) continue;
+      let ids = known.get(file.reportId);
+      if (!ids) {
+        ids = new Set((await this.#repo.attachments(file.reportId)).map((a) => a.id));
+        known.set(file.reportId, ids);
+      }
+      if (!ids.has(file.attachmentId)) {
+        await this.intake.remove(file.reportId, [file.attachmentId]);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   // ── the reporter's side ─────────────────────────────────────────────────────
@@ -313,53 +366,66 @@ export class Reports {
     const language = parseLanguage(languageInput);
     const content = parseContent(fields);
     const consents = await this.#parseConsents(fields);
+    this.#countSend();
     const id = newId();
     const key = newReportKey();
     const upload = new Upload(this, id, key);
     const commit = async (): Promise<Receipt> => {
-      const code = newReceiptCode();
-      const codeKeys = await this.#derive(normaliseReceiptCode(code)!);
-      const today = this.#today();
-      const recipients = await this.#repo.recipients();
-      const report: Report = {
-        id,
-        lookup: codeKeys.lookup,
-        language,
-        status: 'received',
-        receivedOn: today,
-        updatedOn: today,
-        assignedTo: null,
-        caseId: null,
-        incidentId: null,
-        witnessId: null,
-        codeWrap: sealWith(codeKeys.wrapKey, key, `report-key:${id}`),
-        sealed: sealWith(key, JSON.stringify(content), `report:${id}`),
-      };
-      const attachments = upload.finish();
-      const changes: ReportChange[] = [
-        { type: 'report', report },
-        ...recipients.map((r) => ({
-          type: 'wrap' as const,
-          wrap: {
-            reportId: id,
-            userId: r.userId,
-            wrapped: wrapToRecipient(key, r.publicKey, `report-key:${id}`),
-          },
-        })),
-        ...attachments.map((a) => this.#attachmentChange(id, key, a)),
-        ...consents.map((consent) =>
-          this.#entryChange(id, key, 'consent', null, today, { text: '', consent }),
-        ),
-      ];
       try {
-        await this.#repo.apply(changes);
+        return await this.#commitReport(id, key, language, content, consents, upload.finish());
       } catch (e) {
+        // Nothing of a report that was not recorded stays on disk.
         await this.intake.remove(id);
         throw e;
       }
-      return { code, report };
     };
     return { upload, commit };
+  }
+
+  async #commitReport(
+    id: string,
+    key: Buffer,
+    language: Locale,
+    content: ReportContent,
+    consents: readonly { purpose: ConsentPurpose; scope: string; state: ConsentStateValue }[],
+    attachments: readonly { id: string; meta: AttachmentMeta }[],
+  ): Promise<Receipt> {
+    const code = newReceiptCode();
+    const salt = await this.#repo.codeSalt();
+    const codeKeys = await this.#inSlot(true, () =>
+      deriveCodeKeys(normaliseReceiptCode(code)!, salt, this.#settings.argon2),
+    );
+    const today = this.#today();
+    const recipients = await this.#recipients();
+    const report: Report = {
+      id,
+      lookup: codeKeys.lookup,
+      language,
+      status: 'received',
+      receivedOn: today,
+      updatedOn: today,
+      assignedTo: null,
+      caseId: null,
+      incidentId: null,
+      witnessId: null,
+      codeWrap: sealWith(codeKeys.wrapKey, key, `report-key:${id}`),
+      sealed: sealWith(key, JSON.stringify(content), reportContext(id, language, today)),
+    };
+    const changes: ReportChange[] = [
+      { type: 'report', report },
+      ...recipients.map((r) => ({
+        type: 'wrap' as const,
+        wrap: {
+          reportId: id,
+          userId: r.userId,
+          wrapped: wrapToRecipient(key, r.publicKey, `report-key:${id}`),
+        },
+      })),
+      ...attachments.map((a) => this.#attachmentChange(id, key, a)),
+      ...consents.map((consent) => this.#entryChange(id, key, 'consent', null, today, { text: '', consent })),
+    ];
+    await this.#repo.apply(changes);
+    return { code, report };
   }
 
   /** What the survivor sees with their code. */
@@ -373,22 +439,19 @@ export class Reports {
     codeInput: unknown,
   ): Promise<{ upload: Upload; commit: (fields: Fields) => Promise<SurvivorView> }> {
     const { report, key } = await this.#byCode(codeInput);
+    this.#countSend();
     const upload = new Upload(this, report.id, key);
     const commit = async (fields: Fields): Promise<SurvivorView> => {
-      const text = optionalMultiline(fields.message, 'message', MESSAGE_MAX);
       const attachments = upload.finish();
-      if (text === '' && attachments.length === 0) {
-        await this.intake.remove(
-          report.id,
-          attachments.map((a) => a.id),
-        );
-        throw invalid('write a message or choose a file to send', {
-          field: 'message',
-          reason: 'empty_reply',
-        });
-      }
       const today = this.#today();
       try {
+        const text = optionalMultiline(fields.message, 'message', MESSAGE_MAX);
+        if (text === '' && attachments.length === 0) {
+          throw invalid('write a message or choose a file to send', {
+            field: 'message',
+            reason: 'empty_reply',
+          });
+        }
         await this.#repo.apply([
           ...attachments.map((a) => this.#attachmentChange(report.id, key, a)),
           this.#entryChange(report.id, key, 'reporter', null, today, {
@@ -432,7 +495,7 @@ export class Reports {
     key: UnlockedKey | undefined,
     filter: { status?: unknown; mine?: boolean } = {},
   ): Promise<QueueEntry[]> {
-    this.#authorize(by);
+    await this.#authorize(by);
     const status =
       filter.status === undefined || filter.status === '' ? undefined : parseStatus(filter.status);
     if (key) await this.#shareBacklog(key);
@@ -490,11 +553,11 @@ export class Reports {
   }
 
   async assign(by: Actor, id: unknown, userInput: unknown): Promise<Report> {
-    this.#authorize(by);
+    await this.#authorize(by);
     const report = await this.#get(id);
     let assignedTo: UserId | null = null;
     if (userInput !== undefined && userInput !== null && userInput !== '') {
-      const recipients = await this.#repo.recipients();
+      const recipients = await this.#recipients();
       const found = recipients.find((r) => r.userId === userInput);
       if (!found) {
         throw invalid('reports can be assigned only to a survivor advocate who has signed in', {
@@ -522,8 +585,8 @@ export class Reports {
 
   /** The assignable people: recipients with a key pair. */
   async recipients(by: Actor): Promise<UserId[]> {
-    this.#authorize(by);
-    return (await this.#repo.recipients()).map((r) => r.userId);
+    await this.#authorize(by);
+    return (await this.#recipients()).map((r) => r.userId);
   }
 
   /** A message to the reporter, a published milestone, or a note only the team sees. */
@@ -622,23 +685,21 @@ export class Reports {
   ): Promise<{ witnessId: string; filed: ItemId[] }> {
     const { report, reportKey } = await this.#forTeam(by, key, id);
     if (!report.caseId) throw invalid('link the report to a case first', { reason: 'not_linked' });
+    // Filing the report in a case uses it for the investigation: the reporter must have agreed.
+    const consent = await this.#consent(report, reportKey);
+    const decision = decideConsent('the reporter', consent, {
+      purpose: 'investigation',
+      scope: '',
+      label: 'the investigation',
+    });
+    if (!decision.allowed) {
+      throw new AccordError('forbidden', `consent missing: ${decision.reason}; nothing was filed`, {
+        context: { reason: 'report_no_investigation_consent' },
+      });
+    }
     let witnessId = report.witnessId;
     if (!witnessId) {
-      const consents = currentConsent(
-        (await this.#entries(report.id, reportKey))
-          .filter((e) => e.kind === 'consent' && e.body.consent)
-          .map((e, i) => ({
-            ...e.body.consent!,
-            seq: i,
-            id: e.id,
-            witnessId: '',
-            caseId: report.caseId!,
-            at: e.onDay,
-            recordedBy: null,
-            via: 'survivor' as const,
-            note: '',
-          })),
-      );
+      const copied = await this.#consentEntries(report.id, reportKey);
       const witness = await this.#witnesses.create(
         by,
         report.caseId,
@@ -648,12 +709,23 @@ export class Reports {
           note: `reported through the safe reporting portal on ${report.receivedOn}`,
           ...(input.pseudonym ? { pseudonym: input.pseudonym } : {}),
         },
-        consents.map((c) => ({ purpose: c.purpose, scope: c.scope, state: c.state, day: c.at })),
+        currentConsent(copied).map((c) => ({
+          purpose: c.purpose,
+          scope: c.scope,
+          state: c.state,
+          day: c.at.slice(0, 10),
+        })),
       );
       witnessId = witness.id;
       await this.#repo.apply([
         { type: 'update', reportId: report.id, set: { witnessId, updatedOn: this.#today() } },
       ]);
+      // A consent change the survivor made while the witness was being created went to the report:
+      // it is carried over now, so that no change of mind is lost.
+      const last = copied.at(-1)?.seq ?? 0;
+      for (const late of (await this.#consentEntries(report.id, reportKey)).filter((c) => c.seq > last)) {
+        await this.#witnesses.recordSurvivorConsent(witnessId, late, late.at.slice(0, 10));
+      }
     }
     const filed = await this.#file(by, { ...report, witnessId }, reportKey);
     return { witnessId, filed };
@@ -702,14 +774,22 @@ export class Reports {
       collectedBy: content.anonymous ? 'anonymous reporter' : 'reporter',
       note: `received on ${report.receivedOn} through the safe reporting portal; the time of day is not kept`,
     };
-    const statement = async (itemId: ItemId, note: string) =>
-      this.#witnesses.addStatement(by, report.witnessId, {
-        itemId,
-        takenOn: report.receivedOn,
-        takenBy: 'safe reporting portal',
-        language: report.language,
-        note,
-      });
+    // A retry after a failure part-way files what is missing and records each statement once.
+    const recorded = new Set(
+      (await this.#witnesses.view(by, report.witnessId)).statements.map((st) => st.itemId),
+    );
+    const statement = async (itemId: ItemId, note: string) => {
+      if (!recorded.has(itemId)) {
+        await this.#witnesses.addStatement(by, report.witnessId, {
+          itemId,
+          takenOn: report.receivedOn,
+          takenBy: 'safe reporting portal',
+          language: report.language,
+          note,
+        });
+      }
+      if (report.incidentId) await this.#cases.linkIncidentItem(by, report.incidentId, itemId, true);
+    };
     const entries = await this.#repo.entries(report.id);
     if (!entries.some((e) => e.kind === 'note' && openBody(e, reportKey).text === ACCOUNT_FILED)) {
       const text = accountText(content, report);
@@ -727,19 +807,23 @@ export class Reports {
       );
       filed.push(result.item.id);
       await statement(result.item.id, 'written account sent through the safe reporting portal');
-      if (report.incidentId) await this.#cases.linkIncidentItem(by, report.incidentId, result.item.id, true);
       await this.#repo.apply([
         this.#entryChange(report.id, reportKey, 'note', by.userId, this.#today(), { text: ACCOUNT_FILED }),
       ]);
     }
+    let n = 0;
     for (const a of await this.#attachments(report.id, reportKey)) {
+      n += 1;
       if (a.itemId) continue;
       const result = await this.#evidence.ingest(
         by,
         {
           caseId,
           source: await this.intake.get(report.id, a.id, reportKey),
-          fileName: a.fileName,
+          // A neutral name in the vault: the reporter's own file name may name them or their device
+          // (it stays in the sealed report, for the advocates).
+          fileName: `report-${report.receivedOn}-${n}${extensionOf(a.fileName)}`,
+          title: `Safe report of ${report.receivedOn}: file ${n}`,
           sensitive: true,
           capture: {
             ...capture,
@@ -755,11 +839,11 @@ export class Reports {
         );
       }
       filed.push(result.item.id);
+      // The statement first: a file is marked filed only once the witness's consent covers it.
+      await statement(result.item.id, 'file sent through the safe reporting portal');
       await this.#repo.apply([
         { type: 'filed', reportId: report.id, attachmentId: a.id, itemId: result.item.id },
       ]);
-      await statement(result.item.id, 'file sent through the safe reporting portal');
-      if (report.incidentId) await this.#cases.linkIncidentItem(by, report.incidentId, result.item.id, true);
     }
     return filed;
   }
@@ -779,22 +863,24 @@ export class Reports {
 
   async #consent(report: Report, key: Buffer): Promise<ConsentState[]> {
     if (report.witnessId) return this.#witnesses.survivorConsent(report.witnessId);
-    const entries = await this.#entries(report.id, key);
-    return currentConsent(
-      entries
-        .filter((e) => e.kind === 'consent' && e.body.consent)
-        .map((e) => ({
-          ...e.body.consent!,
-          seq: e.seq,
-          id: e.id,
-          witnessId: '',
-          caseId: '' as CaseId,
-          at: e.onDay,
-          recordedBy: null,
-          via: 'survivor' as const,
-          note: '',
-        })),
-    );
+    return currentConsent(await this.#consentEntries(report.id, key));
+  }
+
+  /** The consent the reporter gave through the portal before they became a witness, oldest first. */
+  async #consentEntries(reportId: string, key: Buffer): Promise<ConsentEvent[]> {
+    return (await this.#entries(reportId, key))
+      .filter((e) => e.kind === 'consent' && e.body.consent)
+      .map((e) => ({
+        ...e.body.consent!,
+        seq: e.seq,
+        id: e.id,
+        witnessId: '',
+        caseId: '' as CaseId,
+        at: `${e.onDay}T00:00:00.000Z`,
+        recordedBy: null,
+        via: 'survivor' as const,
+        note: '',
+      }));
   }
 
   async #byCode(codeInput: unknown): Promise<{ report: Report; key: Buffer }> {
@@ -805,30 +891,26 @@ export class Reports {
         reason: 'receipt_code_format',
       });
     }
-    const now = this.#clock.now().getTime();
-    while (this.#wrongCodes.length > 0 && this.#wrongCodes[0]! <= now - 60_000) this.#wrongCodes.shift();
-    if (this.#wrongCodes.length >= this.#settings.wrongCodesPerMinute) {
-      throw new AccordError(
-        'rate_limited',
-        'too many wrong receipt codes were tried here in the last minute; wait a minute and try again',
-        {
-          context: { reason: 'receipt_code_guesses' },
-        },
-      );
-    }
-    const keys = await this.#derive(code);
-    const report = await this.#repo.findByLookup(keys.lookup);
-    if (!report) {
-      this.#wrongCodes.push(now);
-      throw notFound('no report has this receipt code; check it and try again');
-    }
-    return { report, key: openWith(keys.wrapKey, report.codeWrap, `report-key:${report.id}`) };
+    return this.#inSlot(false, async () => {
+      const keys = await deriveCodeKeys(code, await this.#repo.codeSalt(), this.#settings.argon2);
+      const report = await this.#repo.findByLookup(keys.lookup);
+      if (!report) {
+        // The slot stays taken a while: this is what limits guessing, for everyone at once.
+        await new Promise((resolve) => setTimeout(resolve, this.#settings.wrongCodePenaltyMs));
+        throw notFound('no report has this receipt code; check it and try again');
+      }
+      return { report, key: openWith(keys.wrapKey, report.codeWrap, `report-key:${report.id}`) };
+    });
   }
 
-  /** Argon2id with a cap on how many run at once, so guessing cannot exhaust the node's memory. */
-  async #derive(code: string) {
+  /**
+   * Runs `fn` in one of the node's few lookup slots, so that guessing cannot exhaust the node's
+   * memory or try codes faster than the slots allow. A lookup finding the queue full is refused
+   * as busy; a report being sent (`always`) waits, since its files are already received.
+   */
+  async #inSlot<T>(always: boolean, fn: () => Promise<T>): Promise<T> {
     if (this.#running >= this.#settings.concurrentLookups) {
-      if (this.#waiting.length >= MAX_QUEUED_LOOKUPS) {
+      if (!always && this.#waiting.length >= this.#settings.queuedLookups) {
         throw new AccordError(
           'rate_limited',
           'the node is busy checking receipt codes; try again in a minute',
@@ -842,7 +924,7 @@ export class Reports {
       this.#running++;
     }
     try {
-      return await deriveCodeKeys(code, await this.#repo.codeSalt(), this.#settings.argon2);
+      return await fn();
     } finally {
       const next = this.#waiting.shift();
       if (next) next();
@@ -855,7 +937,7 @@ export class Reports {
     key: UnlockedKey | undefined,
     id: unknown,
   ): Promise<{ report: Report; reportKey: Buffer }> {
-    this.#authorize(by);
+    await this.#authorize(by);
     const report = await this.#get(id);
     if (!key || key.userId !== by.userId) {
       throw new AccordError(
@@ -892,7 +974,7 @@ export class Reports {
   /** Wraps report keys this reader holds to every recipient who lacks them (new advocates, reset keys). */
   async #shareBacklog(key: UnlockedKey): Promise<void> {
     const changes: ReportChange[] = [];
-    for (const r of await this.#repo.recipients()) {
+    for (const r of await this.#recipients()) {
       if (r.userId === key.userId) continue;
       for (const reportId of await this.#repo.missingWraps(r.userId)) {
         const report = await this.#repo.get(reportId);
@@ -918,7 +1000,24 @@ export class Reports {
     return incident.id;
   }
 
-  #authorize(by: Principal): asserts by is Actor {
+  /** Counts a report or reply about to be received; refuses it when the node-wide budget is spent. */
+  #countSend(): void {
+    const now = this.#clock.now().getTime();
+    while (this.#sends.length > 0 && this.#sends[0]! <= now - 60_000) this.#sends.shift();
+    if (this.#sends.length >= this.#settings.sendsPerMinute) {
+      throw new AccordError(
+        'rate_limited',
+        'too many reports are arriving right now; wait a minute and send again',
+        {
+          context: { reason: 'reports_busy' },
+        },
+      );
+    }
+    this.#sends.push(now);
+  }
+
+  /** Survivor advocates of the reporting organisation, signed in: nobody else triages reports. */
+  async #authorize(by: Principal): Promise<void> {
     if ('operator' in by)
       throw new AccordError(
         'forbidden',
@@ -926,6 +1025,37 @@ export class Reports {
       );
     const decision = decide(by, 'report.triage');
     if (!decision.allowed) throw new AccordError('forbidden', `not allowed: ${decision.reason}`);
+    if (by.orgId !== (await this.#repo.reportingOrg())) {
+      throw new AccordError(
+        'forbidden',
+        "not allowed: reports are handled by the survivor advocates of the node's reporting organisation",
+        { context: { reason: 'report_other_org' } },
+      );
+    }
+  }
+
+  /** The survivor advocates of the reporting organisation who hold a key pair. */
+  async #recipients(): Promise<RecipientKey[]> {
+    const orgId = await this.#repo.reportingOrg();
+    return orgId ? this.#repo.recipients(orgId) : [];
+  }
+
+  /** The organisation whose survivor advocates receive the node's reports. */
+  async reportingOrganisation(): Promise<string | undefined> {
+    return this.#repo.reportingOrg();
+  }
+
+  /**
+   * Names the organisation whose survivor advocates receive reports (the node operator only).
+   * Reports already received keep the keys they were wrapped to; new ones go to the new advocates.
+   */
+  async setReportingOrganisation(by: Principal, orgId: string): Promise<void> {
+    if (!('operator' in by)) {
+      throw new AccordError('forbidden', 'only the node operator names the reporting organisation');
+    }
+    const orgs = await this.#organisations();
+    if (!orgs.some((o) => o.id === orgId)) throw notFound(`there is no organisation ${orgId}`);
+    await this.#repo.setReportingOrg(orgId);
   }
 
   async #get(idInput: unknown): Promise<Report> {
@@ -936,7 +1066,11 @@ export class Reports {
   }
 
   #content(report: Report, key: Buffer): ReportContent {
-    return JSON.parse(openWith(key, report.sealed, `report:${report.id}`).toString('utf8')) as ReportContent;
+    return JSON.parse(
+      openWith(key, report.sealed, reportContext(report.id, report.language, report.receivedOn)).toString(
+        'utf8',
+      ),
+    ) as ReportContent;
   }
 
   async #entries(reportId: string, key: Buffer): Promise<OpenedEntry[]> {
@@ -989,7 +1123,11 @@ export class Reports {
         kind,
         authorUserId: author,
         onDay: day,
-        sealed: sealWith(key, JSON.stringify(body), `entry:${reportId}:${id}`),
+        sealed: sealWith(
+          key,
+          JSON.stringify(body),
+          entryContext({ reportId, id, kind, authorUserId: author, onDay: day }),
+        ),
       },
     };
   }
@@ -1036,10 +1174,27 @@ export class Reports {
   }
 }
 
+/** ".jpg" of "photo.JPG": letters and digits only, else nothing. */
+const extensionOf = (fileName: string): string => {
+  const ext = /\.([A-Za-z0-9]{1,10})$/.exec(fileName)?.[1];
+  return ext ? `.${ext.toLowerCase()}` : '';
+};
+
 const ACCOUNT_FILED = '[the written account was filed in the case]';
 
-const openBody = (e: { reportId: string; id: string; sealed: string }, key: Buffer): EntryBody =>
-  JSON.parse(openWith(key, e.sealed, `entry:${e.reportId}:${e.id}`).toString('utf8')) as EntryBody;
+/**
+ * What a sealed entry is bound to (its associated data): its report, id, kind, author and day, so
+ * that a team note cannot be turned into a message the reporter sees, nor moved or re-dated.
+ */
+const entryContext = (e: Pick<ReportEntry, 'reportId' | 'id' | 'kind' | 'authorUserId' | 'onDay'>): string =>
+  `entry:${e.reportId}:${e.id}:${e.kind}:${e.authorUserId ?? '-'}:${e.onDay}`;
+
+/** The report's sealed content is bound to its id, language and day of receipt. */
+const reportContext = (id: string, language: string, receivedOn: string): string =>
+  `report:${id}:${language}:${receivedOn}`;
+
+const openBody = (e: ReportEntry, key: Buffer): EntryBody =>
+  JSON.parse(openWith(key, e.sealed, entryContext(e)).toString('utf8')) as EntryBody;
 
 const accountText = (content: ReportContent, report: Report): string =>
   [

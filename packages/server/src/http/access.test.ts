@@ -33,6 +33,8 @@ describeEachDatabase('access matrix', (create, name) => {
       country: 'FR',
       kind: 'ngo',
     });
+    // Its survivor advocate is the one who may triage reports (the node's reporting organisation).
+    await n.node.reports.setReportingOrganisation(operator, org.id);
     for (const role of ROLES) {
       const { user } = await n.node.accounts.createUser(operator, {
         orgId: org.id as OrgId,
@@ -167,6 +169,7 @@ describeEachDatabase('access matrix', (create, name) => {
       'GET /report/:lang',
       'GET /report/:lang/new',
       'GET /report/:lang/return',
+      'GET /report/portal.css',
       'POST /report/:lang/consent',
       'POST /report/:lang/new',
       'POST /report/:lang/reply',

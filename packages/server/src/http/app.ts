@@ -12,6 +12,7 @@ import { APP_CSS, UPLOAD_JS } from '../web/assets.ts';
 import { isLocale, negotiateLocale, translator } from '../web/i18n/index.ts';
 import { describeError, page } from '../web/layout.ts';
 import { registerPages } from '../web/pages/index.ts';
+import { portalErrorPage } from '../web/pages/report-portal.ts';
 import { registerApi } from './api.ts';
 import type { AppEnv, AuthState } from './context.ts';
 import { errorBody, toErrorResponse } from './errors.ts';
@@ -138,6 +139,7 @@ export const createApp = (options: AppOptions): AccordApp => {
     maxSize: options.bodyLimitBytes,
     onError: (c) => {
       const message = `the request body is larger than the limit of ${options.bodyLimitBytes} bytes`;
+      if (isPortal(c)) return portalErrorPage(c, 413, 'tooLarge');
       if (wantsJson(c)) return c.json(errorBody('payload_too_large', message), 413);
       const t = c.get('t');
       return page(c, {
@@ -239,6 +241,7 @@ export const createApp = (options: AppOptions): AccordApp => {
   registerLogRoutes(app, registry, guard, node);
 
   app.notFound((c) => {
+    if (isPortal(c)) return portalErrorPage(c, 404, 'notFound');
     if (wantsJson(c))
       return c.json(errorBody('not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
     return page(c, { title: c.get('t')('error.notFound'), body: '', status: 404 });
@@ -247,6 +250,7 @@ export const createApp = (options: AppOptions): AccordApp => {
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
       const status = err.status;
+      if (isPortal(c)) return portalErrorPage(c, status, status === 400 ? 'badForm' : 'internal');
       const message = status === 400 ? 'the request body is not valid JSON or form data' : err.message;
       return wantsJson(c)
         ? c.json(errorBody(status === 400 ? 'invalid_json' : 'http_error', message), status)
@@ -261,6 +265,7 @@ export const createApp = (options: AppOptions): AccordApp => {
       );
     }
     if (wantsJson(c)) return c.json(body, status);
+    if (isPortal(c)) return portalErrorPage(c, status, status === 404 ? 'notFound' : 'internal');
     const t = c.get('t') ?? translator('en');
     return page(c, {
       title: t('common.error'),

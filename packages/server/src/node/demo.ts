@@ -110,6 +110,8 @@ export const seedDemo = async ({
     });
     ids.set(o.key, org.id);
   }
+  // The NGO's survivor advocates receive the reports sent to the portal.
+  await reports.setReportingOrganisation(operator, ids.get('ngo')!);
   const userIds = new Map<string, UserId>();
   for (const u of USERS) {
     const created = await accounts.createUser(operator, {

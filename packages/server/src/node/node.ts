@@ -158,6 +158,8 @@ export const openNode = async (options: OpenNodeOptions): Promise<AccordNode> =>
       jurisdictions: () => [ROME_STATUTE, ...legal.jurisdictions.map((j) => j.code)],
       ...(options.reportSettings ? { settings: options.reportSettings } : {}),
     });
+    // Leftovers of uploads a crash cut off, or that were refused after their files were stored.
+    await reports.sweepIntake();
     // A fresh log publishes its empty checkpoint at once, so /log/checkpoint always answers.
     await custody.latestCheckpoint();
     return {

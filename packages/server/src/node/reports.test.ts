@@ -42,7 +42,7 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
   before(async () => {
     n = await createTestNode(create, name, {
       checkpointIntervalMs: 20,
-      reportSettings: { wrongCodesPerMinute: 3 },
+      reportSettings: { concurrentLookups: 1, wrongCodePenaltyMs: 300, queuedLookups: 4, sendsPerMinute: 12 },
     });
     dir = await mkdtemp(join(tmpdir(), 'accord-reports-'));
     const { accounts, cases } = n.node;
@@ -59,9 +59,10 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
       ['advocate', 'survivor_advocate'],
       ['advocate2', 'survivor_advocate'],
       ['investigator', 'investigator'],
+      ['partnerAdvocate', 'survivor_advocate'],
     ] as const) {
       const { user } = await accounts.createUser(operator, {
-        orgId: orgs.lead,
+        orgId: key === 'partnerAdvocate' ? orgs.partner : orgs.lead,
         username: key,
         displayName: key,
         role,
@@ -88,7 +89,21 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     );
     assert.equal(await unlock('investigator'), undefined, 'only survivor advocates hold report keys');
     assert.ok(await unlock('advocate'));
+    assert.ok(await unlock('partnerAdvocate'));
+    assert.equal(await n.node.reports.accepting(), false, 'no reporting organisation named yet');
+    assert.match(
+      await refusal(n.node.reports.setReportingOrganisation(as('lead'), orgs.lead!)),
+      /only the node operator/,
+    );
+    assert.match(
+      await refusal(
+        n.node.reports.setReportingOrganisation(operator, '00000000-0000-4000-8000-000000000000'),
+      ),
+      /^not_found/,
+    );
+    await n.node.reports.setReportingOrganisation(operator, orgs.lead!);
     assert.equal(await n.node.reports.accepting(), true);
+    assert.deepEqual(await n.node.reports.recipients(as('advocate')), [users.get('advocate')!.id]);
   });
 
   it('a report with a photo and consent gets a receipt code; nothing of it is stored readable', async () => {
@@ -143,28 +158,42 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     assert.equal(stored.indexOf(photo.subarray(0, 4096)), -1, 'the photo is not on disk in the clear');
   });
 
-  it('wrong codes are refused, and guessing is limited for everyone without recording who', async () => {
+  it('wrong codes are refused, and guessing is slowed for everyone without recording who; a right code waits its turn', async () => {
     assert.match(
       await refusal(n.node.reports.survivorView('not a code')),
       /^invalid_input: a receipt code has 20 letters/,
     );
-    const wrong = '00000-00000-00000-00000';
-    for (let i = 0; i < 3; i++)
-      assert.match(
-        await refusal(n.node.reports.survivorView(wrong)),
-        /^not_found: no report has this receipt code/,
-      );
+    const wrong = (i: number) => `00000-00000-00000-0000${i}`;
+    const started = performance.now();
     assert.match(
-      await refusal(n.node.reports.survivorView(wrong)),
-      /^rate_limited: too many wrong receipt codes/,
+      await refusal(n.node.reports.survivorView(wrong(0))),
+      /^not_found: no report has this receipt code/,
     );
-    assert.match(
-      await refusal(n.node.reports.survivorView(code)),
-      /^rate_limited/,
-      'the right code waits too',
+    assert.ok(performance.now() - started >= 290, 'a wrong code holds its slot for the penalty');
+    // The survivor comes back while someone floods the node with wrong codes: the survivor waits
+    // their turn and gets in; the flood past the queue is refused as busy.
+    const first = refusal(n.node.reports.survivorView(wrong(1)));
+    const mine = n.node.reports.survivorView(code);
+    const flood = [
+      first,
+      ...Array.from({ length: 8 }, (_, i) => refusal(n.node.reports.survivorView(wrong(i + 2)))),
+    ];
+    const answers = await Promise.all(flood);
+    assert.ok(
+      answers.some((a) => /^rate_limited: the node is busy/.test(a)),
+      answers.join('\n'),
     );
-    n.clock.advance(61_000);
-    assert.equal((await n.node.reports.survivorView(code)).status, 'received');
+    assert.ok(answers.every((a) => /^(rate_limited|not_found)/.test(a)));
+    assert.equal((await mine).content.account, ACCOUNT, 'the right code is answered, not refused');
+    // Sending a report is never refused as busy: its files are already received.
+    const sent = await n.node.reports.startReport('en', {
+      account: 'sent during a flood',
+      consent: ['investigation'],
+    });
+    const flood2 = Array.from({ length: 8 }, (_, i) => refusal(n.node.reports.survivorView(wrong(i))));
+    const receipt = await sent.commit();
+    await Promise.all(flood2);
+    assert.equal((await n.node.reports.survivorView(receipt.code)).content.account, 'sent during a flood');
   });
 
   it('advocates read with their own key only; others are refused', async () => {
@@ -182,6 +211,11 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     );
     assert.match(await refusal(n.node.reports.queue(as('investigator'), undefined)), /^forbidden/);
     assert.match(await refusal(n.node.reports.queue(as('lead'), undefined)), /^forbidden/);
+    assert.match(
+      await refusal(n.node.reports.queue(as('partnerAdvocate'), await unlock('partnerAdvocate'))),
+      /^forbidden: not allowed: reports are handled by the survivor advocates of the node's reporting organisation/,
+      "a partner organisation's advocate receives no report",
+    );
     assert.match(
       await refusal(n.node.reports.open(as('advocate'), key, '00000000-0000-4000-8000-000000000000')),
       /^not_found/,
@@ -207,8 +241,23 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     await n.node.reports.reseal(user, PASSWORD, 'a brand new passphrase 42');
     const key = await unlock('advocate2', 'a brand new passphrase 42');
     assert.equal((await n.node.reports.open(as('advocate2'), key, reportId)).content.account, ACCOUNT);
-    // An administrator's reset: the old key no longer opens; signing in makes a new pair.
-    const fresh = await unlock('advocate2', 'after the reset 2026!');
+    // A password that does not open the key never replaces it at sign-in.
+    assert.equal(await unlock('advocate2', 'not the password 123'), undefined);
+    assert.equal((await n.node.reports.open(as('advocate2'), key, reportId)).content.account, ACCOUNT);
+    // An administrator's reset: nothing is made under the password they chose; the user's own
+    // new password makes a new pair, which colleagues share reports with again.
+    assert.equal(
+      await n.node.reports.unlock({ ...user, mustChangePassword: true }, 'chosen by the admin 1'),
+      false,
+    );
+    await n.node.reports.reseal(
+      user,
+      'chosen by the admin 1',
+      'after the reset 2026!',
+      'session-after-reset',
+    );
+    const fresh = n.node.reports.keys.get('session-after-reset', user.id);
+    assert.ok(fresh);
     assert.match(
       await refusal(n.node.reports.open(as('advocate2'), fresh, reportId)),
       /not been shared with your key yet/,
@@ -273,9 +322,30 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     );
   });
 
+  it('at start the node removes intake files that no report records, and keeps every recorded one', async () => {
+    const { randomBytes, randomUUID } = await import('node:crypto');
+    const intake = n.node.reports.intake;
+    const before = (await intake.stored()).length;
+    const orphan = randomUUID();
+    await intake.put(orphan, randomUUID(), randomBytes(32), Readable.from([Buffer.from('left over')]));
+    await intake.put(reportId, randomUUID(), randomBytes(32), Readable.from([Buffer.from('stray')]));
+    assert.equal((await intake.stored()).length, before + 2);
+    assert.equal(await n.node.reports.sweepIntake(60_000), 0, 'young files may be uploads in flight');
+    assert.equal(await n.node.reports.sweepIntake(0), 2);
+    assert.equal((await intake.stored()).length, before);
+    assert.equal((await n.node.reports.survivorView(code)).attachments.length, 2, 'recorded files stay');
+  });
+
   let witnessId = '';
   it('linked to a case, the reporter becomes a witness and the report is filed as their statement', async () => {
     const key = await unlock('advocate');
+    // Filing needs the reporter's consent to the investigation.
+    const without = await (await n.node.reports.startReport('en', { account: 'no consent given' })).commit();
+    await n.node.reports.link(as('advocate'), key, without.report.id, { caseId });
+    assert.match(
+      await refusal(n.node.reports.makeWitness(as('advocate'), key, without.report.id)),
+      /^forbidden: consent missing: the reporter has not consented to the investigation; nothing was filed$/,
+    );
     await n.node.reports.link(as('advocate'), key, reportId, { caseId });
     const made = await n.node.reports.makeWitness(as('advocate'), key, reportId);
     witnessId = made.witnessId;
@@ -295,7 +365,13 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
         .update(await readFile(JPEG))
         .digest('hex'),
     );
+    assert.equal(
+      photoItem.title,
+      'Safe report of 2026-03-01: file 1',
+      "the reporter's own file name stays sealed",
+    );
     const timeline = await n.node.evidence.timeline(as('advocate'), photoItem.id);
+    assert.ok(!JSON.stringify(timeline).includes('market-photo'));
     assert.equal(timeline[0]?.event.action, 'collected');
     assert.equal(JSON.stringify(timeline).includes('received via safe reporting'), true);
     const view = await n.node.reports.survivorView(code);
@@ -333,5 +409,23 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     const w = await n.node.witnesses.view(as('advocate'), witnessId);
     assert.equal(w.consent.at(-1)?.via, 'survivor');
     assert.equal(w.consent.at(-1)?.recordedBy, null);
+  });
+
+  it('a flood of reports is refused node-wide before any file is read, and the next minute opens again', async () => {
+    let accepted = 0;
+    let refused = '';
+    for (let i = 0; i < 20 && !refused; i++) {
+      try {
+        await n.node.reports.startReport('en', { account: `flood ${i}` });
+        accepted++;
+      } catch (e) {
+        refused = (e as Error).message;
+      }
+    }
+    assert.ok(accepted < 12, `${accepted} accepted`);
+    assert.match(refused, /^too many reports are arriving right now; wait a minute and send again$/);
+    n.clock.advance(61_000);
+    const started = await n.node.reports.startReport('en', { account: 'after the minute' });
+    await started.upload.abort();
   });
 });

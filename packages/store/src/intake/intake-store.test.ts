@@ -104,6 +104,17 @@ describe('FsIntakeStore', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o400);
   });
 
+  it('refuses files when the disk is short of free space, and leaves nothing', async () => {
+    const store = await newStore();
+    const full = new FsIntakeStore(store.root, { minFreeBytes: Number.MAX_SAFE_INTEGER });
+    const reportId = randomUUID();
+    await assert.rejects(
+      full.put(reportId, randomUUID(), randomBytes(32), piecesOf(randomBytes(10), 10)),
+      (e: unknown) => isAccordError(e) && e.code === 'unavailable' && e.context.reason === 'intake_full',
+    );
+    assert.deepEqual(await readdir(store.root), []);
+  });
+
   it('leaves only the day in the times it can set: file, report folder and intake folder', async () => {
     const { store, reportId, path } = await stored(100);
     const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);

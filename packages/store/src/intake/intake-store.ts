@@ -6,7 +6,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm, rmdir, utimes } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, rmdir, statfs, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AccordError, type IntakeStore } from '@accord/core';
@@ -60,15 +60,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export class FsIntakeStore implements IntakeStore {
   readonly root: string;
+  /** A put is refused when the disk has less free space than this (default 2 GiB). */
+  readonly minFreeBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: { minFreeBytes?: number } = {}) {
     this.root = root;
+    this.minFreeBytes = options.minFreeBytes ?? 2 * 1024 ** 3;
   }
 
   /** Creates the store's folder (owner only) if needed; prefer this to the constructor. */
-  static async open(root: string): Promise<FsIntakeStore> {
+  static async open(root: string, options: { minFreeBytes?: number } = {}): Promise<FsIntakeStore> {
     await mkdir(root, { recursive: true, mode: FOLDER_MODE });
-    return new FsIntakeStore(root);
+    return new FsIntakeStore(root, options);
   }
 
   async put(
@@ -80,6 +83,14 @@ export class FsIntakeStore implements IntakeStore {
   ): Promise<{ sha256: string; size: number }> {
     checkId(reportId, 'report');
     checkId(attachmentId, 'attachment');
+    // Public uploads must never fill the disk the node and its evidence live on.
+    await mkdir(this.root, { recursive: true, mode: FOLDER_MODE });
+    const free = await statfs(this.root);
+    if (free.bavail * free.bsize < this.minFreeBytes) {
+      throw new AccordError('unavailable', 'the node has too little free disk space to take files now', {
+        context: { reason: 'intake_full' },
+      });
+    }
     const chunkKey = keyObject(key);
     const release = guardSource(source);
     const folder = join(this.root, reportId);
@@ -167,6 +178,14 @@ export class FsIntakeStore implements IntakeStore {
   async get(reportId: string, attachmentId: string, key: Uint8Array): Promise<Readable> {
     checkId(reportId, 'report');
     checkId(attachmentId, 'attachment');
+    // Public uploads must never fill the disk the node and its evidence live on.
+    await mkdir(this.root, { recursive: true, mode: FOLDER_MODE });
+    const free = await statfs(this.root);
+    if (free.bavail * free.bsize < this.minFreeBytes) {
+      throw new AccordError('unavailable', 'the node has too little free disk space to take files now', {
+        context: { reason: 'intake_full' },
+      });
+    }
     const chunkKey = keyObject(key);
     let handle: FileHandle;
     try {
@@ -251,6 +270,21 @@ export class FsIntakeStore implements IntakeStore {
       await removeIfEmpty(folder);
     }
     return removed;
+  }
+
+  /** Every stored attachment (temp files aside), with how long ago it was written. */
+  async stored(): Promise<{ reportId: string; attachmentId: string; ageMs: number }[]> {
+    const out: { reportId: string; attachmentId: string; ageMs: number }[] = [];
+    const now = Date.now();
+    for (const reportId of await readdirSorted(this.root)) {
+      if (!UUID.test(reportId)) continue;
+      for (const name of await readdirSorted(join(this.root, reportId))) {
+        if (!UUID.test(name)) continue;
+        const stats = await statOrUndefined(join(this.root, reportId, name));
+        if (stats?.isFile()) out.push({ reportId, attachmentId: name, ageMs: now - stats.ctimeMs });
+      }
+    }
+    return out;
   }
 
   /**

@@ -25,6 +25,7 @@ import type {
 } from '../db/schema.ts';
 
 const CODE_SALT_KEY = 'report_code_salt';
+const REPORTING_ORG_KEY = 'reporting_org';
 const CODE_SALT_BYTES = 16;
 /** The role whose enabled members receive every report's key. */
 const RECIPIENT_ROLE = 'survivor_advocate';
@@ -156,16 +157,34 @@ export class KyselyReportRepo implements ReportRepo {
     });
   }
 
-  async recipients(): Promise<RecipientKey[]> {
+  async recipients(orgId: string): Promise<RecipientKey[]> {
     const rows = await this.#db
       .selectFrom('recipient_keys')
       .innerJoin('users', 'users.id', 'recipient_keys.user_id')
       .selectAll('recipient_keys')
       .where('users.role', '=', RECIPIENT_ROLE)
+      .where('users.org_id', '=', orgId)
       .where('users.disabled_at', 'is', null)
       .orderBy('recipient_keys.user_id')
       .execute();
     return rows.map(toRecipientKey);
+  }
+
+  async reportingOrg(): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('node_meta')
+      .select('value')
+      .where('key', '=', REPORTING_ORG_KEY)
+      .executeTakeFirst();
+    return row?.value;
+  }
+
+  async setReportingOrg(orgId: string): Promise<void> {
+    await this.#db
+      .insertInto('node_meta')
+      .values({ key: REPORTING_ORG_KEY, value: orgId })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: orgId }))
+      .execute();
   }
 
   async codeSalt(): Promise<Uint8Array> {

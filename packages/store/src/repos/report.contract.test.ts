@@ -504,13 +504,13 @@ describeEachDatabase('report repository', (create) => {
       const investigator = await insertUser(database, org, 'ivan');
       const gone = await advocate(database, org, 'gone');
       assert.equal(await repo.recipientKey(alice), undefined);
-      assert.deepEqual(await repo.recipients(), []);
+      assert.deepEqual(await repo.recipients(org), []);
 
       for (const u of [alice, bob, investigator, gone]) await repo.putRecipientKey(keyOf(u));
       await database.db.updateTable('users').set({ disabled_at: ROW_TIME }).where('id', '=', gone).execute();
       assert.deepEqual(await repo.recipientKey(alice), keyOf(alice));
       const byId = (keys: RecipientKey[]) => [...keys].sort((a, b) => (a.userId < b.userId ? -1 : 1));
-      assert.deepEqual(await repo.recipients(), byId([keyOf(alice), keyOf(bob)]));
+      assert.deepEqual(await repo.recipients(org), byId([keyOf(alice), keyOf(bob)]));
 
       // A new key pair (after a password reset) replaces the old one.
       const renewed = keyOf(alice, {
@@ -520,14 +520,28 @@ describeEachDatabase('report repository', (create) => {
       });
       await repo.putRecipientKey(renewed);
       assert.deepEqual(await repo.recipientKey(alice), renewed);
-      assert.deepEqual(await repo.recipients(), byId([renewed, keyOf(bob)]));
+      assert.deepEqual(await repo.recipients(org), byId([renewed, keyOf(bob)]));
 
       // A user who stops being an advocate stops receiving reports; the key pair stays theirs.
       await database.db.updateTable('users').set({ role: 'analyst' }).where('id', '=', bob).execute();
-      assert.deepEqual(await repo.recipients(), [renewed]);
+      assert.deepEqual(await repo.recipients(org), [renewed]);
       assert.deepEqual(await repo.recipientKey(bob), keyOf(bob));
       // A key for a user who does not exist is refused.
       await assert.rejects(repo.putRecipientKey(keyOf(newId<UserId>())), isRefused);
+
+      // Only the advocates of the organisation asked for: a partner's advocate receives nothing.
+      const partner = await insertOrg(database, 'Partner Org');
+      const carol = await advocate(database, partner, 'carol');
+      await repo.putRecipientKey(keyOf(carol));
+      assert.deepEqual(await repo.recipients(org), [renewed]);
+      assert.deepEqual(await repo.recipients(partner), [keyOf(carol)]);
+
+      // The reporting organisation is a node setting, replaced when set again.
+      assert.equal(await repo.reportingOrg(), undefined);
+      await repo.setReportingOrg(org);
+      assert.equal(await repo.reportingOrg(), org);
+      await repo.setReportingOrg(partner);
+      assert.equal(await repo.reportingOrg(), partner);
     }),
   );
 

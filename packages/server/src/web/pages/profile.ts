@@ -111,7 +111,7 @@ ${tokens.map(
         await c.get('accounts').changePassword(auth.user, body.current, body.password, auth.sessionToken);
         // The report key, if any, is sealed again under the new password.
         if (typeof body.current === 'string' && typeof body.password === 'string')
-          await c.get('node').reports.reseal(auth.user, body.current, body.password);
+          await c.get('node').reports.reseal(auth.user, body.current, body.password, auth.session?.id);
         return c.redirect('/profile?saved=password', 303);
       } catch (e) {
         if (!isAccordError(e)) throw e;

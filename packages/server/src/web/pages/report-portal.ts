@@ -13,6 +13,7 @@ import type { Context } from 'hono';
 import { html, raw } from 'hono/html';
 import type { AppEnv } from '../../http/context.ts';
 import type { MultipartPart, MultipartReader } from '../../http/multipart.ts';
+import { APP_CSS } from '../assets.ts';
 import {
   directionOf,
   isLocale,
@@ -53,7 +54,7 @@ const portalPage = (
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
 <title>${opts.title}</title>
-<link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="/report/portal.css">
 <link rel="icon" href="data:,">
 </head>
 <body class="portal">
@@ -71,6 +72,47 @@ ${opts.body}
 </body>
 </html>`;
   return c.html(doc, (opts.status ?? 200) as 200);
+};
+
+/**
+ * The portal's answer when something fails outside its handlers (an unknown address, a body over
+ * the limit, an internal error): the portal's own frame, in the language of the address, with no
+ * link that would set a cookie.
+ */
+export const portalErrorPage = (
+  c: Context<AppEnv>,
+  status: number,
+  kind: 'notFound' | 'tooLarge' | 'badForm' | 'internal',
+) => {
+  const segment = new URL(c.req.url).pathname.split('/')[2];
+  const locale: Locale = isLocale(segment) ? segment : 'en';
+  const t = translator(locale);
+  const text = {
+    notFound: t('error.notFound'),
+    tooLarge: t('error.tooLarge'),
+    badForm: t('reason.bad_form'),
+    internal: t('portal.error.internal'),
+  }[kind];
+  return portalPage(c, locale, {
+    title: t('portal.title'),
+    body: html`<p class="actions"><a href="/report/${locale}">${t('portal.title')}</a></p>`,
+    notices: [{ kind: 'error', text }],
+    status,
+  });
+};
+
+/** A small form's fields; a body that is not a form is the reporter's error, not the node's. */
+const smallForm = async (c: Context<AppEnv>): Promise<Fields> => {
+  let body: Record<string, unknown>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    throw invalid('the form could not be read', { reason: 'bad_form' });
+  }
+  const fields: Fields = {};
+  for (const k of ['code', 'purpose', 'scope', 'state'])
+    if (typeof body[k] === 'string') fields[k] = body[k] as string;
+  return fields;
 };
 
 const localeOf = (c: Context<AppEnv>): Locale | undefined => {
@@ -281,11 +323,19 @@ const readForm = async (
   fields: Fields,
   onFile: (part: MultipartPart) => Promise<void>,
 ): Promise<void> => {
+  // Text is small: at most 256 KiB in all, and only choices (consent, support) may repeat.
+  let textLeft = 256 * 1024;
   let count = 0;
   for await (const part of parts) {
-    if (++count > 500) throw invalid('the form has too many fields', { reason: 'bad_form' });
+    if (++count > 200) throw invalid('the form has too many fields', { reason: 'bad_form' });
     if (part.fileName === undefined) {
-      addField(fields, part.name, await part.text(64 * 1024));
+      const text = await part.text(Math.min(64 * 1024, Math.max(textLeft, 1)));
+      textLeft -= Buffer.byteLength(text);
+      if (textLeft < 0) throw invalid('the form has too much text', { reason: 'bad_form' });
+      if (fields[part.name] !== undefined && part.name !== 'consent' && part.name !== 'support') {
+        throw invalid(`the field ${part.name} was sent twice`, { reason: 'bad_form' });
+      }
+      addField(fields, part.name, text);
       continue;
     }
     if (part.name !== 'files' || part.fileName === '') continue;
@@ -331,6 +381,18 @@ const receiveForm = async <S extends { readonly upload: Upload }>(
 
 export const registerReportPortal = (r: PageRoutes) => {
   const open = { noCsrf: true } as const;
+
+  // The stylesheet under /report too: like every portal request, fetching it is neither logged nor
+  // given a cookie (a stylesheet fetched alone is a portal visit).
+  r.get(
+    '/report/portal.css',
+    'public',
+    (c) => {
+      c.header('Cache-Control', 'public, max-age=3600');
+      return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+    },
+    open,
+  );
 
   r.get(
     '/report',
@@ -427,9 +489,8 @@ ${accepting ? html`<p class="actions"><a class="button" href="/report/${locale}/
     async (c) => {
       const locale = localeOf(c);
       if (!locale) return c.redirect('/report', 303);
-      const body = await c.req.parseBody();
-      const code = typeof body.code === 'string' ? body.code : '';
       try {
+        const code = value(await smallForm(c), 'code');
         return await statusPage(c, locale, code, await c.get('node').reports.survivorView(code));
       } catch (e) {
         if (!isAccordError(e)) throw e;
@@ -482,19 +543,24 @@ ${accepting ? html`<p class="actions"><a class="button" href="/report/${locale}/
       const locale = localeOf(c);
       if (!locale) return c.redirect('/report', 303);
       const t = translator(locale);
-      const body = await c.req.parseBody();
-      const fields: Fields = {};
-      for (const k of ['code', 'purpose', 'scope', 'state'])
-        if (typeof body[k] === 'string') fields[k] = body[k] as string;
       const reports = c.get('node').reports;
+      let fields: Fields = {};
       try {
+        fields = await smallForm(c);
         const view = await reports.survivorConsent(fields.code, fields);
         return statusPage(c, locale, value(fields, 'code'), view, [
           { kind: 'info', text: t('portal.consentChanged') },
         ]);
       } catch (e) {
         if (!isAccordError(e)) throw e;
-        return returnForm(c, locale, [{ kind: 'error', text: refusal(t, e) }], statusOf(e));
+        const shown: Notice[] = [{ kind: 'error', text: refusal(t, e) }];
+        // The code opened the report and the choice was refused: the report again, with the reason.
+        const aboutCode = e.code === 'not_found' || e.code === 'rate_limited' || e.context.field === 'code';
+        if (!aboutCode && e.context.reason !== 'bad_form') {
+          const view = await reports.survivorView(value(fields, 'code'));
+          return statusPage(c, locale, value(fields, 'code'), view, shown, statusOf(e));
+        }
+        return returnForm(c, locale, shown, statusOf(e));
       }
     },
     open,

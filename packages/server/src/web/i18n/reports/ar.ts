@@ -96,11 +96,15 @@ export const reportsAr: Readonly<Record<keyof typeof reportsEn, string>> = {
   'reason.receipt_code_busy': 'الخدمة مشغولة الآن. يُرجى الانتظار دقيقة ثم المحاولة مرة أخرى.',
   'reason.report_too_large':
     'الملفات أكبر من أن تُرسل دفعة واحدة (الحد الأقصى {max}). أرسلوا ملفات أقل أو أصغر.',
+  'reason.reports_busy': 'تصل بلاغات كثيرة الآن. يرجى الانتظار دقيقة ثم الإرسال مرة أخرى.',
+  'reason.intake_full':
+    'لا تستطيع الخدمة استقبال الملفات الآن. يرجى المحاولة لاحقاً، أو إرسال بلاغكم دون ملفات.',
   'reason.too_many_files': 'أرسلوا 20 ملفًا على الأكثر في المرة الواحدة.',
   'reason.empty_account': 'أخبرونا بما حدث، بكلمات قليلة أو كثيرة كما تشاؤون.',
   'reason.empty_message': 'اكتب الرسالة أولاً.',
   'reason.empty_reply': 'اكتبوا رسالة أو اختاروا ملفًا لإرساله.',
   'reason.empty_file': 'أحد الملفات فارغ.',
+  'portal.error.internal': 'حدث خطأ من جهتنا. لم نحتفظ بما كنتم ترسلونه. يرجى المحاولة لاحقاً.',
   'portal.codeUnknown': 'لا يوجد بلاغ بهذا الرمز. يُرجى التحقق منه والمحاولة مرة أخرى.',
   // The team's triage pages.
   'nav.reports': 'البلاغات',
@@ -166,6 +170,10 @@ export const reportsAr: Readonly<Record<keyof typeof reportsEn, string>> = {
   'reports.done.assign': 'أُسند.',
   'reports.done.link': 'رُبط.',
   'reports.done.witness': 'أصبح مقدّم البلاغ شاهدًا؛ عدد العناصر المودعة في القضية: {count}.',
+  'reason.report_no_investigation_consent':
+    'لم يسمح مقدّم البلاغ باستخدام بلاغه في التحقيق: لم يُحفظ شيء في القضية. اطلب ذلك منه برسالة؛ يمكنه السماح به برمز الإيصال.',
+  'reason.report_other_org':
+    'يتولى البلاغات مناصرو الناجين والناجيات في المنظمة المكلفة بالبلاغات على هذه العقدة.',
   'reason.report_key_locked': 'سجّل الدخول مجددًا بكلمة المرور لفتح البلاغات.',
   'reason.report_key_missing': 'لم يُشارَك هذا البلاغ مع مفتاحك بعد.',
   'reason.not_a_recipient': 'لا تُسند البلاغات إلا إلى مناصر للناجين والناجيات سبق أن سجّل الدخول.',

@@ -95,11 +95,16 @@ export const reportsEn = {
   'reason.receipt_code_busy': 'The service is busy. Please wait a minute and try again.',
   'reason.report_too_large':
     'The files are too large to send at once (at most {max}). Send fewer, or smaller ones.',
+  'reason.reports_busy': 'Many reports are arriving right now. Please wait a minute and send again.',
+  'reason.intake_full':
+    'The service cannot take files right now. Please try again later, or send your report without files.',
   'reason.too_many_files': 'Send at most 20 files at once.',
   'reason.empty_account': 'Tell us what happened, in as few or as many words as you wish.',
   'reason.empty_message': 'Write the message first.',
   'reason.empty_reply': 'Write a message or choose a file to send.',
   'reason.empty_file': 'One of the files is empty.',
+  'portal.error.internal':
+    'Something went wrong on our side. What you were sending was not kept. Please try again later.',
   'portal.codeUnknown': 'No report has this receipt code. Please check it and try again.',
   // The team's triage pages.
   'nav.reports': 'Reports',
@@ -165,6 +170,10 @@ export const reportsEn = {
   'reports.done.assign': 'Assigned.',
   'reports.done.link': 'Linked.',
   'reports.done.witness': 'The reporter is now a witness; {count} items were filed in the case.',
+  'reason.report_no_investigation_consent':
+    'The reporter has not allowed their report to be used for the investigation: nothing was filed. Ask them in a message; they can allow it with their receipt code.',
+  'reason.report_other_org':
+    "Reports are handled by the survivor advocates of the node's reporting organisation.",
   'reason.report_key_locked': 'Sign in again with your password to open reports.',
   'reason.report_key_missing': 'This report has not been shared with your key yet.',
   'reason.not_a_recipient': 'Reports can be assigned only to a survivor advocate who has signed in.',

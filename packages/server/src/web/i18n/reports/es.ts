@@ -99,11 +99,17 @@ export const reportsEs: Readonly<Record<keyof typeof reportsEn, string>> = {
     'El servicio está muy ocupado. Por favor, espere un minuto y vuelva a intentarlo.',
   'reason.report_too_large':
     'Los archivos son demasiado grandes para enviarlos juntos (máximo {max}). Envíe menos archivos, o archivos más pequeños.',
+  'reason.reports_busy':
+    'Están llegando muchos relatos en este momento. Espere un minuto y vuelva a enviarlo.',
+  'reason.intake_full':
+    'El servicio no puede recibir archivos en este momento. Vuelva a intentarlo más tarde o envíe su relato sin archivos.',
   'reason.too_many_files': 'Envíe como máximo 20 archivos a la vez.',
   'reason.empty_account': 'Cuéntenos qué pasó, con tantas o tan pocas palabras como desee.',
   'reason.empty_message': 'Escriba primero el mensaje.',
   'reason.empty_reply': 'Escriba un mensaje o elija un archivo para enviar.',
   'reason.empty_file': 'Uno de los archivos está vacío.',
+  'portal.error.internal':
+    'Algo salió mal de nuestro lado. Lo que estaba enviando no se ha guardado. Vuelva a intentarlo más tarde.',
   'portal.codeUnknown':
     'Ningún relato tiene este código de recibo. Por favor, revíselo y vuelva a intentarlo.',
   // The team's triage pages.
@@ -171,6 +177,10 @@ export const reportsEs: Readonly<Record<keyof typeof reportsEn, string>> = {
   'reports.done.assign': 'Asignado.',
   'reports.done.link': 'Vinculado.',
   'reports.done.witness': 'La persona informante ahora es testigo; elementos archivados en el caso: {count}.',
+  'reason.report_no_investigation_consent':
+    'La persona informante no ha permitido usar su relato para la investigación: no se ha archivado nada. Pídaselo en un mensaje; puede permitirlo con su código de recibo.',
+  'reason.report_other_org':
+    'Los relatos los gestionan las personas acompañantes de la organización encargada de los relatos en este nodo.',
   'reason.report_key_locked': 'Vuelva a iniciar sesión con su contraseña para abrir los relatos.',
   'reason.report_key_missing': 'Este relato aún no se ha compartido con su clave.',
   'reason.not_a_recipient':

@@ -100,12 +100,18 @@ export const reportsFr: Readonly<Record<keyof typeof reportsEn, string>> = {
   'reason.receipt_code_busy': 'Le service est très chargé. Merci d’attendre une minute, puis de réessayer.',
   'reason.report_too_large':
     'Les fichiers sont trop lourds pour être envoyés en une fois ({max} au maximum). Envoyez-en moins, ou de plus petits.',
+  'reason.reports_busy':
+    'Beaucoup de signalements arrivent en ce moment. Veuillez patienter une minute, puis envoyer à nouveau.',
+  'reason.intake_full':
+    'Le service ne peut pas recevoir de fichiers pour le moment. Veuillez réessayer plus tard, ou envoyer votre signalement sans fichier.',
   'reason.too_many_files': 'Envoyez au maximum 20 fichiers à la fois.',
   'reason.empty_account':
     'Dites-nous ce qui s’est passé, en aussi peu ou autant de mots que vous le souhaitez.',
   'reason.empty_message': 'Écrivez d’abord le message.',
   'reason.empty_reply': 'Écrivez un message ou choisissez un fichier à envoyer.',
   'reason.empty_file': 'L’un des fichiers est vide.',
+  'portal.error.internal':
+    'Un problème est survenu de notre côté. Ce que vous envoyiez n’a pas été conservé. Veuillez réessayer plus tard.',
   'portal.codeUnknown': 'Aucun signalement n’a ce code de reçu. Merci de le vérifier et de réessayer.',
   // The team's triage pages.
   'nav.reports': 'Signalements',
@@ -173,6 +179,10 @@ export const reportsFr: Readonly<Record<keyof typeof reportsEn, string>> = {
   'reports.done.link': 'Rattaché.',
   'reports.done.witness':
     'L’auteur·e du signalement est désormais témoin ; éléments versés à l’affaire : {count}.',
+  'reason.report_no_investigation_consent':
+    'La personne n’a pas autorisé l’utilisation de son signalement pour l’enquête : rien n’a été versé au dossier. Demandez-le-lui par message ; elle peut l’autoriser avec son code de reçu.',
+  'reason.report_other_org':
+    'Les signalements sont traités par les accompagnant·es de l’organisation chargée des signalements sur ce nœud.',
   'reason.report_key_locked': 'Reconnectez-vous avec votre mot de passe pour ouvrir les signalements.',
   'reason.report_key_missing': 'Ce signalement n’a pas encore été partagé avec votre clé.',
   'reason.not_a_recipient':
