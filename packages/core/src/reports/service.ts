@@ -899,8 +899,31 @@ export class Reports {
         await new Promise((resolve) => setTimeout(resolve, this.#settings.wrongCodePenaltyMs));
         throw notFound('no report has this receipt code; check it and try again');
       }
-      return { report, key: openWith(keys.wrapKey, report.codeWrap, `report-key:${report.id}`) };
+      const key = openWith(keys.wrapKey, report.codeWrap, `report-key:${report.id}`);
+      await this.#shareWith(report.id, key);
+      return { report, key };
     });
+  }
+
+  /**
+   * When the reporter comes back, their report key is wrapped to every current advocate who lacks
+   * it: a report that reached nobody (the only advocate lost their key, or the reporting
+   * organisation changed) reaches the team again.
+   */
+  async #shareWith(reportId: string, key: Buffer): Promise<void> {
+    const changes: ReportChange[] = [];
+    for (const r of await this.#recipients()) {
+      if (await this.#repo.wrapFor(reportId, r.userId)) continue;
+      changes.push({
+        type: 'wrap',
+        wrap: {
+          reportId,
+          userId: r.userId,
+          wrapped: wrapToRecipient(key, r.publicKey, `report-key:${reportId}`),
+        },
+      });
+    }
+    if (changes.length > 0) await this.#repo.apply(changes);
   }
 
   /**

@@ -266,6 +266,18 @@ describeEachDatabase('reports: safe reporting end to end', (create, name) => {
     assert.equal((await n.node.reports.open(as('advocate2'), fresh, reportId)).content.account, ACCOUNT);
   });
 
+  it('when the reporter comes back, the report reaches an advocate who lost their key, without a colleague', async () => {
+    const user = users.get('advocate2')!;
+    await n.node.reports.reseal(user, 'forgotten by now 99', 'the third password 7', 'session-third');
+    const third = n.node.reports.keys.get('session-third', user.id);
+    assert.match(
+      await refusal(n.node.reports.open(as('advocate2'), third, reportId)),
+      /not been shared with your key yet/,
+    );
+    await n.node.reports.survivorView(code);
+    assert.equal((await n.node.reports.open(as('advocate2'), third, reportId)).content.account, ACCOUNT);
+  });
+
   it('the advocate answers; the survivor reads, replies with a file and sees no team notes', async () => {
     const key = await unlock('advocate');
     await n.node.reports.assign(as('advocate'), reportId, users.get('advocate')!.id);
